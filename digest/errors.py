@@ -50,6 +50,17 @@ class UnknownAlgorithm(DigestError):
         super().__init__(f"unknown algorithm {name!r}; choose one of: {', '.join(known)}")
 
 
+class OutputError(DigestError):
+    """A digest or state file could not be written."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")
+
+
 class DeliveryError(DigestError):
     """A digest could not be delivered."""
 

@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from digest.errors import OutputError
 from digest.models import Rendered
 
 _DIGEST_NAME = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})\.html$")
@@ -16,9 +17,12 @@ _DIGEST_NAME = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})\.html$")
 def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, mode: int = 0o644) -> Path:
     """Write ``content`` to ``path`` so readers see the old file or the new one, never half of one."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(str(target), exc.strerror or str(exc)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -26,11 +30,13 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, mode: in
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise OutputError(str(target), exc.strerror or str(exc)) from None
         raise
     return target
 

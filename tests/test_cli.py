@@ -1,0 +1,228 @@
+"""The command line: every command documented, every user mistake a one-line error and exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, run_digest, shared_path
+from digest.cli import cli
+
+GOOD = "Title: Night buses return\n\nNight buses return to the city on Friday after a two-year gap. " \
+       "The service runs every half hour. Fares match the day rate. Drivers voted for the new rota.\n"
+
+
+def invoke(*args: str, input: str | bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def one_error_line(stderr: str) -> str:
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+def test_every_command_and_option_has_help():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for path, command in _all_commands(cli):
+        assert command.help, f"{' '.join(path)} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{' '.join(path)} {param.opts} has no help"
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Usage:" in result.output
+
+
+def test_version():
+    assert invoke("--version").output.startswith("digest, version ")
+
+
+# -- summarize ------------------------------------------------------------------------------------
+
+
+def test_summarize_text(tmp_path):
+    path = tmp_path / "bus.txt"
+    path.write_text(GOOD, encoding="utf-8")
+    result = invoke("summarize", "-n", "2", str(path))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "Night buses return"
+    assert lines[2].startswith("  Night buses return to the city")
+    assert len([ln for ln in lines if ln.startswith("  ")]) == 2
+
+
+def test_summarize_json_and_stdin():
+    result = invoke("summarize", "--format", "json", "-n", "1", "-", input=GOOD.encode())
+    assert result.exit_code == 0
+    record = json.loads(result.output)
+    assert record["path"] == "-"
+    assert record["title"] == "Night buses return"
+    assert record["date"] is None and record["date_source"] == "none"
+    assert set(record) >= {"path", "title", "date", "date_source", "source", "sentences"}
+    assert record["sentences"][0]["index"] == 0
+    assert isinstance(record["sentences"][0]["score"], float)
+
+
+def test_summarize_markdown_and_words(tmp_path):
+    path = tmp_path / "bus.txt"
+    path.write_text(GOOD, encoding="utf-8")
+    result = invoke("summarize", "--format", "markdown", "--words", "12", "--algorithm", "lead", str(path))
+    assert result.exit_code == 0
+    assert result.output.startswith("## Night buses return\n")
+    bullets = [ln[2:] for ln in result.output.splitlines() if ln.startswith("- ")]
+    assert sum(len(b.split()) for b in bullets) <= 12
+
+
+def test_summarize_user_seeds():
+    paths = [str(shared_path("seeds", n)) for n in ("000_286a19878007b156.txt", "004_171397d32f588afb.txt")]
+    result = invoke("summarize", "--format", "json", *paths)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["date_source"] for r in records] == ["prefix", "mtime"]
+    assert records[1]["source"] == "CNN Business"
+    for record in records:
+        assert len(record["sentences"]) == 3
+        for s in record["sentences"]:
+            assert "CNN Business" not in s["text"] and "contributed reporting" not in s["text"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "no such file"), (b"", "empty file"), (b"\x00\x01\x02binary\x00", "binary file")],
+)
+def test_summarize_bad_input_is_one_line(tmp_path, content, message):
+    path = tmp_path / "input.txt"
+    if content is not None:
+        path.write_bytes(content)
+    done = run_digest("summarize", str(path))
+    assert done.returncode == 3
+    line = one_error_line(done.stderr.decode())
+    assert line == f"digest: error: {path}: {message}" or line.startswith(f"digest: error: {path}: {message}")
+    assert done.stdout == b""
+
+
+def test_one_bad_file_among_many_is_skipped(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD, encoding="utf-8")
+    done = run_digest("summarize", str(tmp_path / "missing.txt"), str(good))
+    assert done.returncode == 3
+    assert "Night buses return" in done.stdout.decode()
+    assert one_error_line(done.stderr.decode()).endswith("missing.txt: no such file")
+
+
+def test_unknown_algorithm(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD, encoding="utf-8")
+    done = run_digest("summarize", "--algorithm", "magic", str(good))
+    assert done.returncode == 2
+    line = one_error_line(done.stderr.decode())
+    assert "unknown algorithm 'magic'" in line and "lexrank" in line
+
+
+def test_sentences_and_words_together_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["summarize", "-n", "2", "--words", "10", "x.txt"])
+    assert result.exit_code == 2
+    assert "either -n/--sentences or --words" in result.output
+
+
+def test_bad_config_value_names_the_keys(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('[summary]\nsentences = -1\n[digest]\ntimezone = "Nowhere/City"\n', encoding="utf-8")
+    done = run_digest("--config", str(config), "summarize", "-")
+    assert done.returncode == 2
+    line = one_error_line(done.stderr.decode())
+    assert "summary.sentences" in line and "digest.timezone" in line and str(config) in line
+
+
+def test_missing_config_file(tmp_path):
+    done = run_digest("--config", str(tmp_path / "none.toml"), "build")
+    assert done.returncode == 2
+    assert "config file not found" in one_error_line(done.stderr.decode())
+
+
+# -- build ----------------------------------------------------------------------------------------
+
+
+def test_build_writes_every_output(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    (seeds / "broken.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    done = run_digest("build", "--date", "2026-11-21", "--seeds", str(seeds), "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["date"] == "2026-11-21" and result["stories"] == 1
+    assert result["skipped"] == [{"path": str(seeds / "broken.txt"), "reason": "empty file"}]
+    assert "broken.txt: empty file" in done.stderr.decode()
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["digest-2026-11-21.html", "digest-2026-11-21.md", "digest-2026-11-21.txt", "index.html", "latest.html"]
+    assert (out / "latest.html").read_bytes() == (out / "digest-2026-11-21.html").read_bytes()
+    assert "Saturday, 21 November 2026" in (out / "digest-2026-11-21.txt").read_text(encoding="utf-8")
+    # a second day: the archive page links both, newest first
+    assert run_digest("build", "--date", "2026-11-22", "--seeds", str(seeds), "--out", str(out), "-q").returncode == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index("digest-2026-11-22.html") < index.index("digest-2026-11-21.html")
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_build_uses_config_paths(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "bus.txt").write_text(GOOD, encoding="utf-8")
+    config = tmp_path / "digest.toml"
+    config.write_text('[paths]\nseeds = "articles"\nout = "site"\n[digest]\ntitle = "Bus news"\n', encoding="utf-8")
+    done = run_digest("--config", str(config), "build", "--date", "2026-01-02", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "site" / "digest-2026-01-02.txt").read_text(encoding="utf-8")
+    assert text.startswith("Bus news — Friday, 2 January 2026")
+
+
+def test_build_missing_seeds(tmp_path):
+    done = run_digest("build", "--seeds", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 3
+    assert one_error_line(done.stderr.decode()) == f"digest: error: {tmp_path / 'nothing'}: seeds folder not found"
+
+
+def test_build_unwritable_out(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the out folder should be", encoding="utf-8")
+    done = run_digest("build", "--seeds", str(seeds), "--out", str(blocker / "sub"))
+    assert done.returncode == 1
+    assert one_error_line(done.stderr.decode()).startswith("digest: error: cannot write")
+
+
+def test_build_bad_date():
+    result = CliRunner().invoke(cli, ["build", "--date", "21/11/2026"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--date'" in result.output
+
+
+def test_config_command(tmp_path):
+    result = invoke("--config", str(ROOT / "config" / "digest.toml"), "config", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["summary"]["algorithm"] == "news"
+    keys = invoke("config", "--keys").output
+    assert "summary.sentences = 3" in keys
+
+
+def test_algorithms_command():
+    data = json.loads(invoke("algorithms", "--json").output)
+    assert data["default"] == "news" and "reduction" in data["algorithms"]

@@ -1,0 +1,90 @@
+"""Config: TOML → Settings, every problem reported at once with its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings, describe_settings, load_settings, settings_from_mapping
+from digest.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_config_is_valid_and_matches_defaults():
+    settings = load_settings(ROOT / "config" / "digest.toml")
+    defaults = Settings()
+    for section in ("digest", "paths", "input", "summary", "output"):
+        assert getattr(settings, section) == getattr(defaults, section), section
+
+
+def test_shipped_config_documents_every_key():
+    text = (ROOT / "config" / "digest.toml").read_text(encoding="utf-8")
+    for key, doc, _default in describe_settings():
+        section, name = key.split(".")
+        assert f"[{section}]" in text
+        assert f"\n{name} = " in text, f"{key} missing from config/digest.toml"
+        assert doc, f"{key} has no description"
+
+
+def test_values_are_read(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[digest]\ntitle = "Morning brief"\ntimezone = "Europe/London"\n'
+        '[summary]\nalgorithm = "lexrank"\nsentences = 2\n[input]\npatterns = "*.txt"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.digest.title == "Morning brief"
+    assert settings.digest.timezone == "Europe/London"
+    assert settings.summary.algorithm == "lexrank"
+    assert settings.summary.sentences == 2
+    assert settings.input.patterns == ("*.txt",)
+    assert settings.source == str(path)
+
+
+def test_all_problems_reported_at_once():
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping(
+            {
+                "digest": {"timezone": "Mars/Olympus", "colour": "blue"},
+                "summary": {"sentences": 0, "algorithm": "magic", "words": "many"},
+                "output": {"jobs": True},
+                "extras": {},
+            }
+        )
+    problems = info.value.problems
+    keys = sorted(p.split(":")[0] for p in problems)
+    assert keys == [
+        "[extras]", "digest.colour", "digest.timezone", "output.jobs",
+        "summary.algorithm", "summary.sentences", "summary.words",
+    ]
+    assert any("unknown timezone 'Mars/Olympus'" in p for p in problems)
+    assert any("unknown algorithm 'magic'" in p and "lexrank" in p for p in problems)
+
+
+def test_invalid_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[digest\ntitle = 1", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(path)
+
+
+def test_missing_explicit_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_missing_default_file_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIGEST_CONFIG", raising=False)
+    assert load_settings() == Settings()
+
+
+def test_override_validates_and_ignores_none():
+    settings = Settings()
+    assert settings.override("paths", seeds=None) is settings
+    assert settings.override("paths", seeds="elsewhere").paths.seeds == "elsewhere"
+    with pytest.raises(ConfigError, match="summary.algorithm"):
+        settings.override("summary", algorithm="nonsense")
