@@ -1,0 +1,110 @@
+"""``digest summarize``: summaries of single articles, as text, Markdown or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from digest.commands._common import EXIT_INPUT_SKIPPED, echo_err, progress_bar, settings_from
+from digest.config import Settings
+from digest.errors import ArticleError
+from digest.models import Article, Skipped, Summary
+
+
+def _article_json(article: Article, summary: Summary) -> dict[str, Any]:
+    return {
+        "path": article.path,
+        "title": article.title,
+        "date": article.date.isoformat() if article.date else None,
+        "date_source": article.date_source,
+        "source": article.source,
+        "place": article.place,
+        "algorithm": summary.algorithm,
+        "sentences": [{"text": s.text, "index": s.index, "score": s.score} for s in summary.sentences],
+    }
+
+
+def _meta_line(article: Article) -> str:
+    parts = [p for p in (article.source, article.place) if p]
+    if article.date:
+        parts.append(article.date.isoformat())
+    parts.append(article.path)
+    return " · ".join(parts)
+
+
+def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article | Skipped]:
+    from digest import ingest
+
+    max_bytes = int(settings.input.max_file_mb * 1_000_000)
+    for path in paths:
+        if path == "-":
+            try:
+                data = sys.stdin.buffer.read()
+                yield ingest.parse_article(ingest.decode(data, "<stdin>"), "-", digest_hash=ingest.content_hash(data))
+            except ArticleError as exc:
+                yield Skipped(exc.path, exc.reason)
+        else:
+            yield from ingest.read_articles([path], timezone=settings.digest.timezone, max_bytes=max_bytes)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("-n", "--sentences", type=click.IntRange(min=1), help="Sentences per summary (default from config: 3).")
+@click.option("--words", type=click.IntRange(min=1), help="Word budget per summary, instead of a sentence count.")
+@click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for many files.")
+@click.pass_context
+def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs) -> None:
+    """Summarize article files (use - for standard input).
+
+    Files that cannot be read are reported on stderr and skipped; the exit code is then 3.
+    """
+    from digest.build import summarize_all
+    from digest.summarize import get_scorer
+
+    if sentences and words:
+        raise click.UsageError("use either -n/--sentences or --words, not both")
+    settings = settings_from(ctx).override("summary", algorithm=algorithm, sentences=sentences, words=words)
+    if sentences:
+        settings = settings.override("summary", words=0)
+    get_scorer(settings.summary.algorithm)  # fail fast on an unknown name, before reading files
+
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    with progress_bar(len(paths), "Reading") as advance:
+        for item in _read_inputs(paths, settings):
+            (skipped if isinstance(item, Skipped) else articles).append(item)
+            advance(1)
+    with progress_bar(len(articles), "Summarizing") as advance:
+        summaries = summarize_all(
+            articles,
+            algorithm=settings.summary.algorithm,
+            count=settings.summary.sentences,
+            words=settings.summary.words,
+            jobs=jobs or settings.output.jobs,
+            progress=advance,
+        )
+
+    for article, summary in zip(articles, summaries):
+        if fmt == "json":
+            click.echo(json.dumps(_article_json(article, summary), ensure_ascii=False))
+        elif fmt == "markdown":
+            click.echo(f"## {article.title}\n\n*{_meta_line(article)}*\n")
+            for s in summary.sentences:
+                click.echo(f"- {s.text}")
+            click.echo()
+        else:
+            click.echo(article.title)
+            click.echo(_meta_line(article))
+            for s in summary.sentences:
+                click.echo(f"  {s.text}")
+            click.echo()
+    for item in skipped:
+        echo_err(f"error: {item.path}: {item.reason}")
+    if skipped:
+        ctx.exit(EXIT_INPUT_SKIPPED)
