@@ -50,6 +50,12 @@ class UnknownAlgorithm(DigestError):
         super().__init__(f"unknown algorithm {name!r}; choose one of: {', '.join(known)}")
 
 
+class RenderError(DigestError):
+    """A template is missing or broken, or the HTML could not be inlined."""
+
+    exit_code = 1
+
+
 class OutputError(DigestError):
     """A digest or state file could not be written."""
 

@@ -108,7 +108,7 @@ class Digest:
     """A dated digest, ready for rendering.
 
     ``heading`` is the human title ("Daily digest — Saturday, 21 November 2026");
-    ``omitted`` counts stories listed by title only.
+    ``omitted`` counts stories listed by title only, ``unlisted`` those left out of the email.
     """
 
     date: dt.date
@@ -119,6 +119,8 @@ class Digest:
     timezone: str = "UTC"
     preheader: str = ""
     skipped: tuple[Skipped, ...] = ()
+    #: Stories left out entirely because even their titles would exceed the email size limit.
+    unlisted: int = 0
 
     @property
     def omitted(self) -> int:

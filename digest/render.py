@@ -1,0 +1,395 @@
+"""Digest → HTML email, plain text and Markdown; the only module importing jinja2 and css_inline.
+
+Templates get a typed contract: the ``Digest`` (plus the optional per-recipient
+``unsubscribe_url``) and nothing else. Everything they need to format values is a filter
+registered here, so the three formats agree on dates, meta lines and escaping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import re
+import textwrap
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import css_inline
+import jinja2
+
+from digest.errors import RenderError
+from digest.models import Article, Digest, Rendered
+
+log = logging.getLogger(__name__)
+
+#: The templates shipped with the project; a user's templates folder is searched first.
+PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+#: Gmail clips a message whose HTML part is larger than about 102 KB.
+GMAIL_CLIP_BYTES = 102_000
+
+#: Column width of the plain-text digest.
+TEXT_WIDTH = 72
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: The template holding the CSS rules to move into style="" attributes.
+INLINE_CSS_TEMPLATE = "email.css"
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def render_digest(
+    digest: Digest,
+    templates_dir: str | Path | None = None,
+    *,
+    unsubscribe_url: str | None = None,
+) -> Rendered:
+    """Render a digest to HTML (CSS inlined, email-ready), plain text and Markdown."""
+    return _render(digest, _environment(_templates_key(templates_dir)), unsubscribe_url)
+
+
+def render_index(
+    entries: Sequence[tuple[dt.date, str]],
+    title: str,
+    templates_dir: str | Path | None = None,
+) -> str:
+    """Render the archive page linking every past digest, newest first.
+
+    ``entries`` are ``(date, href)`` pairs, the href relative to the page.
+    """
+    newest_first = sorted(entries, key=lambda entry: entry[0], reverse=True)
+    env = _environment(_templates_key(templates_dir))
+    return _run(env, "index.html.j2", entries=newest_first, title=title)
+
+
+def fit_for_email(
+    digest: Digest,
+    templates_dir: str | Path | None = None,
+    max_html_bytes: int = GMAIL_CLIP_BYTES,
+    *,
+    unsubscribe_url: str | None = None,
+) -> tuple[Digest, Rendered]:
+    """Shrink a digest until its HTML fits in ``max_html_bytes`` (UTF-8), and render it.
+
+    Stories are switched to title-only from the end. If even a digest of titles only is too
+    large, stories are dropped from the end as a last resort (and a warning logged). A digest
+    that already fits is returned unchanged, as the same object.
+    """
+    env = _environment(_templates_key(templates_dir))
+    html_of: dict[Digest, str] = {}
+
+    def size(candidate: Digest) -> int:
+        if candidate not in html_of:
+            html_of[candidate] = _render_html(candidate, env, unsubscribe_url)
+        return len(html_of[candidate].encode("utf-8"))
+
+    def finish(best: Digest) -> tuple[Digest, Rendered]:
+        return best, _render(best, env, unsubscribe_url, html=html_of.get(best))
+
+    if size(digest) <= max_html_bytes:
+        return finish(digest)
+
+    def with_full(count: int) -> Digest:
+        """The first ``count`` stories keep their summary; the rest are listed by title."""
+        return dataclasses.replace(digest, stories=tuple(
+            story if i < count or story.title_only else dataclasses.replace(story, title_only=True)
+            for i, story in enumerate(digest.stories)
+        ))
+
+    titles_only = with_full(0)
+    total = len(digest.stories)
+
+    def keeping(count: int) -> Digest:
+        """Only the first ``count`` stories, all by title."""
+        return dataclasses.replace(titles_only, stories=titles_only.stories[:count], unlisted=total - count)
+
+    if size(titles_only) <= max_html_bytes:
+        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, total)
+        return finish(with_full(full))
+
+    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, total)
+    log.warning(
+        "digest %s: even titles alone exceed %s bytes; %s of %s stories left out of the email",
+        digest.date, max_html_bytes, total - kept, total,
+    )
+    return finish(keeping(kept))
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _render(digest: Digest, env: jinja2.Environment, unsubscribe_url: str | None,
+            html: str | None = None) -> Rendered:
+    context = {"digest": digest, "unsubscribe_url": unsubscribe_url}
+    return Rendered(
+        html=html if html is not None else _render_html(digest, env, unsubscribe_url),
+        text=_run(env, "digest.txt.j2", **context),
+        markdown=_run(env, "digest.md.j2", **context),
+    )
+
+
+def _render_html(digest: Digest, env: jinja2.Environment, unsubscribe_url: str | None) -> str:
+    html = _run(env, "digest.html.j2", digest=digest, unsubscribe_url=unsubscribe_url)
+    try:
+        return _inliner(_run(env, INLINE_CSS_TEMPLATE)).inline(html)
+    except Exception as exc:  # css_inline raises its own InlineError / ValueError
+        raise RenderError(f"could not inline the CSS of digest.html.j2: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=16)
+def _inliner(css: str) -> css_inline.CSSInliner:
+    """Inline ``css`` into style="" attributes; keep the template's own <style> block as written.
+
+    That block holds only the @media rules (dark mode, small screens), which cannot be inlined;
+    leaving it in place keeps it after ``<meta charset>``. Never fetch anything remote.
+    """
+    return css_inline.CSSInliner(
+        inline_style_tags=False,
+        keep_style_tags=True,
+        keep_link_tags=False,
+        load_remote_stylesheets=False,
+        extra_css=css,
+        minify_css=True,
+    )
+
+
+def _run(env: jinja2.Environment, name: str, **context: object) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template not found: {exc.name}") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name}: {exc.message}") from exc
+
+
+def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int) -> int:
+    """Largest ``k`` in ``[lo, hi]`` with ``size(k) <= budget``, given ``size(lo) <= budget``
+    and ``size`` growing with ``k``.
+
+    Each story adds roughly the same bytes, so guess by linear interpolation (two or three
+    renders for 2,000 stories); fall back to halving when a guess gains little, which bounds
+    the worst case at about twice a plain bisection.
+    """
+    size_lo, size_hi = size(lo), size(hi)
+    if size_hi <= budget:
+        return hi
+    interpolate = True
+    while hi - lo > 1:  # invariant: size(lo) <= budget < size(hi)
+        if interpolate and size_hi > size_lo:
+            guess = lo + (budget - size_lo) * (hi - lo) // (size_hi - size_lo)
+            mid = min(max(guess, lo + 1), hi - 1)
+        else:
+            mid = (lo + hi) // 2
+        width = hi - lo
+        size_mid = size(mid)
+        if size_mid <= budget:
+            lo, size_lo = mid, size_mid
+        else:
+            hi, size_hi = mid, size_mid
+        interpolate = (hi - lo) * 4 <= width * 3  # the guess cut at least a quarter
+    return lo
+
+
+# --- environment and filters -----------------------------------------------------------------
+
+
+def _templates_key(templates_dir: str | Path | None) -> Path | None:
+    if templates_dir is None:
+        return None
+    path = Path(templates_dir).expanduser().resolve()
+    if not path.is_dir():
+        raise RenderError(f"templates folder not found: {path}")
+    return path
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    """One Environment per templates folder: the user's folder first, then the project's."""
+    loaders = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
+    loaders.append(jinja2.FileSystemLoader(PROJECT_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        # ``digest.html.j2`` ends in ``.j2``, so name the double extensions explicitly.
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2", "html", "htm", "xml"),
+            disabled_extensions=("txt.j2", "md.j2", "txt", "md"),
+            default_for_string=True,
+            default=True,
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        clean=clean,
+        headline=headline,
+        day=format_day,
+        long_day=format_long_day,
+        month=format_month,
+        clock=format_clock,
+        num=format_number,
+        plural=plural,
+        meta=meta_parts,
+        source_label=source_label,
+        filename=file_name,
+        safe_url=safe_url,
+        preheader=preheader,
+        wrap=wrap,
+        hang=hang,
+        underline=underline,
+        md=markdown_escape,
+        md_url=markdown_url,
+    )
+    return env
+
+
+_BIDI_CONTROLS = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
+)
+
+
+def clean(value: object) -> str:
+    """One line of text: whitespace runs (CR, LF, tabs, U+2028 …) become one space;
+    control and bidi-override characters are removed; None becomes ""."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    text = text.translate(_BIDI_CONTROLS)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
+def headline(article: Article) -> str:
+    """The article's title on one line, never empty."""
+    return clean(article.title) or "Untitled article"
+
+
+def format_day(day: dt.date | None) -> str:
+    """``21 Nov 2026``; independent of the process locale."""
+    if day is None:
+        return ""
+    return f"{day.day} {_MONTHS[day.month - 1][:3]} {day.year}"
+
+
+def format_long_day(day: dt.date) -> str:
+    """``Saturday, 21 November 2026``."""
+    return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_month(day: dt.date) -> str:
+    """``November 2026``."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_clock(moment: dt.datetime) -> str:
+    """``07:05``."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def format_number(value: int) -> str:
+    """``1,234``."""
+    return f"{value:,}"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 story`` / ``1,234 stories``."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{count:,} {word}"
+
+
+def meta_parts(article: Article) -> list[str]:
+    """The pieces of a story's meta line: ``Source, Place``, date, ``N min read``."""
+    where = ", ".join(part for part in (clean(article.source), clean(article.place)) if part)
+    parts = [where, format_day(article.date), f"{article.reading_minutes} min read"]
+    return [part for part in parts if part]
+
+
+def file_name(path: str) -> str:
+    """The last part of a path: ``/inbox/gazette.txt`` → ``gazette.txt``."""
+    return clean(Path(path).name)
+
+
+def source_label(article: Article) -> tuple[str, str]:
+    """A source's name and its details (``21 Nov 2026, gazette.txt``) for the sources list."""
+    filename = file_name(article.path)
+    name = clean(article.source) or filename
+    details = [format_day(article.date)]
+    if name != filename:
+        details.append(filename)
+    return name, ", ".join(part for part in details if part)
+
+
+_LINK_SCHEMES = {"http", "https", "mailto"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is safe to link (http, https, mailto or relative), else None."""
+    if not url:
+        return None
+    # As browsers do: drop tabs, newlines and other controls, trim, and encode inner spaces.
+    url = "".join(ch for ch in url if unicodedata.category(ch) != "Cc").strip().replace(" ", "%20")
+    if not url:
+        return None
+    scheme = urlsplit(url).scheme.lower()
+    if scheme and scheme not in _LINK_SCHEMES:
+        return None
+    return url
+
+
+def preheader(digest: Digest) -> str:
+    """The inbox preview line: the digest's own, or its first story titles."""
+    if digest.preheader.strip():
+        return clean(digest.preheader)
+    return " · ".join(headline(story.article) for story in digest.stories[:3])
+
+
+def wrap(text: object, width: int = TEXT_WIDTH, indent: str = "") -> str:
+    """Fill text to ``width`` columns, every line indented; URLs and long words stay whole."""
+    return textwrap.fill(
+        clean(text), width=width, initial_indent=indent, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False,
+    )
+
+
+def hang(text: object, prefix: str, width: int = TEXT_WIDTH) -> str:
+    """Fill text after ``prefix`` (``"12. "``), continuation lines aligned under the text."""
+    return textwrap.fill(
+        clean(text), width=width, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+        break_long_words=False, break_on_hyphens=False,
+    )
+
+
+def underline(text: str, char: str = "=") -> str:
+    """A rule as wide as ``text`` looks in a terminal (wide CJK characters count twice)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+                  for ch in text if not unicodedata.combining(ch))
+    return char * max(columns, 1)
+
+
+# Every character CommonMark could read as markup inside a line, plus '&' when it would start
+# an entity reference. Backslash escapes work for all ASCII punctuation.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>#~|])|&(?=#?\w+;)")
+_MD_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def markdown_escape(value: object) -> str:
+    """Text safe to place in Markdown: no accidental emphasis, links, headings or raw HTML."""
+    text = _MD_INLINE.sub(lambda m: "\\" + (m.group(1) or "&"), clean(value))
+    if text[:1] in ("-", "+", "="):  # would start a list item or a heading underline
+        text = "\\" + text
+    return _MD_LIST_NUMBER.sub(r"\1\\\2", text)  # "1. " would start an ordered list
+
+
+def markdown_url(url: str) -> str:
+    """A URL safe inside Markdown's ``(...)`` link destination."""
+    return (url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+            .replace("<", "%3C").replace(">", "%3E"))
