@@ -16,6 +16,7 @@ import click
 
 from digest import __version__
 from digest.commands.build import build
+from digest.commands.eval import eval_cmd
 from digest.commands.info import algorithms, config_cmd
 from digest.commands.summarize import summarize
 from digest.config import Settings, load_settings
@@ -66,7 +67,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = {"settings_loader": loader}
 
 
-for command in (build, summarize, algorithms, config_cmd):
+for command in (build, summarize, eval_cmd, algorithms, config_cmd):
     cli.add_command(command)
 
 
