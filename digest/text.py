@@ -3,8 +3,9 @@
 This is the only module that imports nltk, and it uses only the stemmers, which
 need no downloaded NLTK data. Sentence splitting is our own rule-based scanner:
 
-* text is cut into paragraphs first (blank lines; single newlines too unless
-  the text is hard-wrapped), and a paragraph break always ends a sentence;
+* text is cut into paragraphs first (blank lines; single newlines too, unless
+  the text is hard-wrapped or a line breaks off mid-sentence), and a paragraph
+  break always ends a sentence;
 * inside a paragraph one regex finds every *candidate* end (``.`` ``!`` ``?``
   ``…`` runs, plus any closing quotes/brackets) followed by a space, and a
   small decision function looks only at the word before and the word after;
@@ -104,6 +105,7 @@ _SPEECH_VERBS = frozenset(
 
 _BULLETS = "•⁃‣◦▪▫●■□►▶➢✓✔"
 _OPENERS = "\"'“‘«([{¿¡`*_-–—"
+_DASHES = frozenset({"-", "--", "–", "—", "―"})
 _CLOSER_TOKENS = frozenset({"''", "’", "’’", "”", "»", ")", "]", "}"})
 
 # A candidate sentence end: a run of terminators (a spaced ". . ." counts as one
@@ -132,7 +134,8 @@ def split_paragraphs(text: str) -> list[str]:
 
     Blank lines always separate paragraphs. A single newline separates them too,
     unless the paragraph is hard-wrapped (e.g. an email at 72 columns), in which
-    case filled lines are joined and a short line or a list item starts anew.
+    case filled lines are joined and a short line or a list item starts anew, or
+    the next line continues a sentence in lowercase ("a cold\nnight in the city.").
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs: list[str] = []
@@ -152,7 +155,7 @@ def _unwrap(lines: list[str]) -> list[str]:
     # Wrapped text fills its lines to a fixed width and often breaks mid-sentence;
     # one-paragraph-per-line text has long, uneven lines that end sentences.
     if not (40 <= width <= 100 and mid_sentence and 2 * len(mid_sentence) >= len(filled)):
-        return lines
+        return _join_broken_lines(lines)
     paragraphs = [lines[0]]
     for prev, line in zip(lines, lines[1:]):
         if len(prev) >= 0.65 * width and not _LINE_LIST_START.match(line):
@@ -161,6 +164,27 @@ def _unwrap(lines: list[str]) -> list[str]:
         else:
             paragraphs.append(line)
     return paragraphs
+
+
+def _join_broken_lines(lines: list[str]) -> list[str]:
+    """Rejoin a sentence broken across lines ("It was a cold\nnight in the city.").
+
+    A run of lines that each continue in lowercase after a line without end
+    punctuation is one sentence if the run ends with end punctuation; otherwise
+    (e.g. "features\ncontact manager") its lines stay separate list items.
+    """
+    out: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        j = i
+        while j + 1 < n and lines[j + 1][:1].islower() and not _LINE_END_TERMINAL.search(lines[j]):
+            j += 1
+        if j > i and _LINE_END_TERMINAL.search(lines[j]):
+            out.append(" ".join(lines[i : j + 1]))
+        else:
+            out.extend(lines[i : j + 1])  # every shorter run would fail the same way
+        i = j + 1
+    return out
 
 
 def split_sentences(text: str) -> list[str]:
@@ -239,8 +263,8 @@ def _decide(s: str, m: re.Match[str], last_cut: int, caseless: bool) -> int | No
     if "!" in run or "?" in run:
         if standalone or caseless:
             return _absorb_closers(s, end)
-        if lower_next or (closers and _is_attribution(s, end)):
-            return None  # 'Yahoo! in ...', '"Okay?" Trump added.'
+        if lower_next or nxt in _DASHES or (closers and _is_attribution(s, end)):
+            return None  # 'Yahoo! in', 'and -- voila! -- you', '"Okay?" Trump added.'
         return end
     if run.count(".") > 1 or "…" in run:
         return _decide_ellipsis(s, m, run, prev, core, caseless)
@@ -342,7 +366,10 @@ def _find(s: str, sub: str, start: int) -> int:
 
 
 def words(text: str) -> list[str]:
-    """Word tokens in original case: letters/digits with inner apostrophes, hyphens, decimals."""
+    """Word tokens in original case: letters/digits with inner apostrophes, hyphens, decimals.
+
+    Dotted abbreviations keep their dots ("U.S.", "e.g."); other punctuation is dropped.
+    """
     return _WORD.findall(text)
 
 

@@ -108,6 +108,8 @@ SPLIT_CASES = {
                                   ['"Can we win?" Coach Marsh asked.', '"Yes!" shouted the crowd.']),
     "question then new sentence": ('"Is it ready?" She checked the oven again.',
                                    ['"Is it ready?"', "She checked the oven again."]),
+    "exclamation between dashes": ("Stir it, bake it and -- presto! -- dinner is served.",
+                                   ["Stir it, bake it and -- presto! -- dinner is served."]),
     "brand exclamation": ("He once worked at Yahoo! in sales. Now he farms.",
                           ["He once worked at Yahoo! in sales.", "Now he farms."]),
     "repeated terminators": ("Really?! That cannot be true!! Who said so??",
@@ -163,6 +165,16 @@ def test_tokenized_lowercase_text():
         "mr. ash , who runs the u.s. office at 9 a.m. daily , disagreed .",
         "he said : ‘ it is not safe . ’",
         "the work continues .",
+    ]
+
+
+def test_lowercase_untokenized_text():
+    # Without capitals, a period after an ordinary word still ends a sentence;
+    # after an abbreviation or initial there is no evidence, so it does not.
+    text = "it rained all day. we stayed in with mr. ash and j. lane until 5 p.m. then we left."
+    assert split_sentences(text) == [
+        "it rained all day.",
+        "we stayed in with mr. ash and j. lane until 5 p.m. then we left.",
     ]
 
 
@@ -239,6 +251,19 @@ def test_hard_wrapped_text_is_rejoined():
     ]
 
 
+def test_line_broken_mid_sentence_is_rejoined():
+    assert split_sentences("The ferry left the harbour\nlate in the evening. It was full.") == [
+        "The ferry left the harbour late in the evening.", "It was full.",
+    ]
+    assert split_sentences("Prices rose in\nmost shops and\nmarkets this week.") == [
+        "Prices rose in most shops and markets this week.",
+    ]
+
+
+def test_lowercase_lines_without_punctuation_stay_list_items():
+    assert split_sentences("menu\nopening hours\nfind us, parking\n") == ["menu", "opening hours", "find us, parking"]
+
+
 def test_windows_newlines():
     assert split_paragraphs("One.\r\n\r\nTwo.\r\nThree.") == ["One.", "Two.", "Three."]
 
@@ -258,8 +283,8 @@ def test_half_megabyte_single_paragraph():
 @pytest.mark.parametrize(
     "text, count",
     [("." * 500_000 + "x", 1), (". " * 250_000 + "x", 1), ("a" * 500_000, 1), ("Mr. " * 125_000, 1),
-     ("x." + "'" * 500_000 + " Y", 2)],
-    ids=["dot-run", "spaced-dots", "one-word", "abbreviations", "closer-run"],
+     ("x." + "'" * 500_000 + " Y", 2), ("word\n" * 100_000, 100_000), ("word\n" * 100_000 + "end.", 1)],
+    ids=["dot-run", "spaced-dots", "one-word", "abbreviations", "closer-run", "list-lines", "broken-lines"],
 )
 def test_pathological_inputs_finish(text, count):
     # Inputs that make backtracking regexes explode; they must simply finish.
