@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: The templates shipped with the project; a user's templates folder is searched first.
 PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if not PROJECT_TEMPLATES.is_dir():
+    # Installed from a wheel: the same files are packaged as digest/templates.
+    PROJECT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 #: Gmail clips a message whose HTML part is larger than about 102 KB.
 GMAIL_CLIP_BYTES = 102_000
