@@ -146,7 +146,7 @@ class SmtpTransport:
                     conn.starttls(context=self._tls_context())
                     conn.ehlo()
                 if self.smtp.username:
-                    conn.login(self.smtp.username, self.password or "")
+                    self._login(conn)
             except BaseException:
                 conn.close()
                 raise
@@ -168,6 +168,19 @@ class SmtpTransport:
         self.connections += 1
         self._on_connection = 0
         return conn
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        if not conn.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("AUTH")
+        advertised = conn.esmtp_features["auth"].upper().split()
+        # One mechanism, one try: smtplib's login() would replay refused credentials with each
+        # mechanism the server offers (and some servers then stall).
+        for mechanism in ("PLAIN", "LOGIN"):
+            if mechanism in advertised:
+                conn.user, conn.password = self.smtp.username, self.password or ""
+                conn.auth(mechanism, getattr(conn, f"auth_{mechanism.lower()}"))
+                return
+        conn.login(self.smtp.username, self.password or "")
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
