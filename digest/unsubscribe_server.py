@@ -103,8 +103,15 @@ def make_handler(settings: Settings, now: Callable[[], dt.datetime]) -> type[Bas
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 length = -1
-            if not 0 <= length <= MAX_BODY:
+            if length < 0:
                 self._reply(HTTPStatus.BAD_REQUEST, "Bad request", "<p>Bad request.</p>")
+                return
+            if length > MAX_BODY:
+                # Read (a bounded part of) what the client sends before answering, so closing
+                # with unread data does not reset the connection before it sees the reply.
+                self.rfile.read(min(length, 64 * MAX_BODY))
+                self.close_connection = True
+                self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Too large", "<p>Request too large.</p>")
                 return
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
             token = self._token(parse_qs(body))
