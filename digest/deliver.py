@@ -105,15 +105,16 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def day_digest(settings: Settings, day: dt.date, *, now: dt.datetime) -> Digest:
+def day_digest(settings: Settings, day: dt.date, *, now: dt.datetime, write: bool = True) -> Digest:
     """The digest of ``day``: built (and written to OUT) when OUT has none for that day yet.
 
-    When OUT already has it, the digest is composed again in memory from the same seeds, without
-    touching the published files: the email needs the Digest itself to add each unsubscribe link.
+    When OUT already has it (or ``write`` is false), the digest is composed again in memory from
+    the same seeds, without touching the published files: the email needs the Digest itself to
+    add each unsubscribe link.
     """
     from digest import build, ingest
 
-    if not output.digest_paths(settings.paths.out, day)["html"].is_file():
+    if write and not output.digest_paths(settings.paths.out, day)["html"].is_file():
         return build.build(settings, day=day, now=now).digest
     paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns)
     articles, skipped = [], []
@@ -168,7 +169,7 @@ def send_digest(
 
         letter = None if resend else sends.letter(state, day)
         if letter is None:
-            _fitted, letter = make_letter(day_digest(settings, day, now=now), settings)
+            _fitted, letter = make_letter(day_digest(settings, day, now=now, write=not dry_run), settings)
             if not dry_run:
                 sends.save_letter(state, day, letter, now=now)
         factory = MessageFactory(letter, settings, now=now)

@@ -105,7 +105,8 @@ class Recorder:
                 return reply
         item = Received(
             mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), data=envelope.original_content,
-            tls=session.ssl is not None, authenticated=bool(session.authenticated),
+            tls=session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+            authenticated=bool(session.authenticated),
         )
         with self._lock:
             self.received.append(item)

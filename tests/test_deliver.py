@@ -108,6 +108,7 @@ def test_one_message_per_subscriber_with_every_header_and_part(tmp_path, recorde
         for other in others:
             assert other not in raw and other not in text.lower() and other not in html.lower()
         assert item.mail_from == "brief@example.org"
+        assert not item.tls and not item.authenticated  # security "none" on 127.0.0.1, no AUTH
 
         assert msg.get_content_type() == "multipart/alternative"
         parts = list(msg.iter_parts())
@@ -215,6 +216,20 @@ def test_starttls_with_a_verified_certificate_and_auth(tmp_path, recorder, monke
         assert wrong.stopped and "login refused" in wrong.stopped
         assert statuses(settings)["carol@example.net"] == "active"
         assert log_of(settings)["carol@example.net"].status == "failed"
+    finally:
+        controller.stop()
+
+
+def test_implicit_tls(tmp_path, recorder):
+    cert, key = make_certificate(tmp_path)
+    controller = start_server(recorder, ssl_context=server_tls_context(cert, key))
+    try:
+        settings = make_settings(tmp_path, controller.port, smtp={
+            "host": "localhost", "security": "ssl", "ca_file": str(cert)})
+        add_people(settings, PEOPLE[:2])
+        report = send_digest(settings, DAY, now=NOW)
+        assert report.ok and len(recorder.received) == 2
+        assert all(item.tls for item in recorder.received)
     finally:
         controller.stop()
 

@@ -64,6 +64,7 @@ def test_send_outbox_rerun_dry_run_and_json(tmp_path):
     assert dry.stdout.split() == ["a@example.org", "b@example.org"]
     assert "would send 2" in dry.stderr
     assert not (tmp_path / "out" / "outbox").exists()
+    assert not (tmp_path / "out" / "digest-2026-11-21.html").exists()  # a dry run writes nothing
 
     result = invoke(config, "send", "--date", "2026-11-21")
     assert result.exit_code == 0, result.stderr
