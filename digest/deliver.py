@@ -163,70 +163,87 @@ def send_digest(
         key = load_key(settings)
         recipients = _recipients(state, to)
         keys = [table.key_of(sub.email) for sub in recipients]
-        if resend and not dry_run:
-            sends.requeue(state, day, keys, now=now)
-        log = sends.entries(state, day)
-
-        letter = None if resend else sends.letter(state, day)
-        if letter is None:
-            _fitted, letter = make_letter(day_digest(settings, day, now=now, write=not dry_run), settings)
-            if not dry_run:
-                sends.save_letter(state, day, letter, now=now)
-        factory = MessageFactory(letter, settings, now=now)
-
-        def done(k: str) -> bool:
-            return not (resend and dry_run) and k in log and log[k].status == "sent"
-
-        already = [sub.email for sub, k in zip(recipients, keys) if done(k)]
-        todo = [(sub, k) for sub, k in zip(recipients, keys) if not done(k)]
-        if dry_run:
-            for sub, _k in todo:  # build every message: a dry run finds bad addresses too
-                factory.build(sub, token=make_token(key, sub.email), message_id="<dry-run@localhost>")
-            return SendReport(day, settings.email.transport, already_sent=tuple(already), dry_run=True,
-                              to_send=tuple(sub.email for sub, _k in todo))
-
-        if on_total:
-            on_total(len(todo))
+        # Settings problems (plain text to a remote host, a missing password) surface before any
+        # work; opening a transport does not connect yet.
         transport = transport or open_transport(settings, day)
-        sent: list[str] = []
-        failed: list[Failure] = []
-        stopped: str | None = None
-        not_attempted: list[str] = []
         try:
-            for index, (sub, k) in enumerate(todo):
-                generation = log[k].generation if k in log else 0
-                message_id = factory.message_id(day, message_tag(key, sub.email), generation)
-                try:
-                    data = factory.build(sub, token=make_token(key, sub.email), message_id=message_id)
-                except DeliveryError as exc:
-                    failed.append(Failure(sub.email, str(exc), permanent=True))
-                    continue
-                sends.mark_sending(state, day, k, sub.email, message_id, now=now)
-                try:
-                    outcome = transport.send(factory.envelope_sender, sub.email, data, message_id)
-                except DeliveryError as exc:
-                    sends.mark_done(state, day, k, error=str(exc), now=now)
-                    failed.append(Failure(sub.email, str(exc)))
-                    stopped = str(exc)
-                    not_attempted = [s.email for s, _k in todo[index + 1:]]
-                    break
-                if outcome.ok:
-                    sends.mark_done(state, day, k, error=None, now=now)
-                    table.record_delivery(state, sub.email, now=now)
-                    sent.append(sub.email)
-                else:
-                    sends.mark_done(state, day, k, error=outcome.reason, now=now)
-                    bounced = False
-                    if outcome.permanent:
-                        status = table.record_permanent_failure(
-                            state, sub.email, bounce_after=settings.email.bounce_after, now=now)
-                        bounced = status == "bounced"
-                    failed.append(Failure(sub.email, outcome.reason, outcome.permanent, bounced))
-                if progress:
-                    progress(1)
+            letter = None if resend else sends.letter(state, day)
+            if letter is None:
+                _fitted, letter = make_letter(day_digest(settings, day, now=now, write=not dry_run), settings)
+                if not dry_run:
+                    sends.save_letter(state, day, letter, now=now)
+            factory = MessageFactory(letter, settings, now=now)
+            if resend and not dry_run:
+                sends.requeue(state, day, keys, now=now)
+            log = sends.entries(state, day)
+
+            def done(k: str) -> bool:
+                return not (resend and dry_run) and k in log and log[k].status == "sent"
+
+            already = [sub.email for sub, k in zip(recipients, keys) if done(k)]
+            todo = [(sub, k) for sub, k in zip(recipients, keys) if not done(k)]
+            if dry_run:
+                for sub, _k in todo:  # build every message: a dry run finds bad addresses too
+                    factory.build(sub, token=make_token(key, sub.email), message_id="<dry-run@localhost>")
+                return SendReport(day, settings.email.transport, already_sent=tuple(already), dry_run=True,
+                                  to_send=tuple(sub.email for sub, _k in todo))
+            if on_total:
+                on_total(len(todo))
+            return _send_all(settings, state, day, key, factory, transport, todo, log, already, progress, now)
         finally:
             transport.close()
-        return SendReport(
-            day, settings.email.transport, sent=tuple(sent), already_sent=tuple(already), failed=tuple(failed),
-            not_attempted=tuple(not_attempted), stopped=stopped,
-        )
+
+
+def _send_all(
+    settings: Settings,
+    state: State,
+    day: dt.date,
+    key: bytes,
+    factory: MessageFactory,
+    transport: Transport,
+    todo: list[tuple[Subscriber, str]],
+    log: dict[str, sends.LogEntry],
+    already: list[str],
+    progress: Callable[[int], None] | None,
+    now: dt.datetime,
+) -> SendReport:
+    """The send loop: intent logged, message sent, outcome logged, one subscriber at a time."""
+    sent: list[str] = []
+    failed: list[Failure] = []
+    stopped: str | None = None
+    not_attempted: list[str] = []
+    for index, (sub, k) in enumerate(todo):
+        generation = log[k].generation if k in log else 0
+        message_id = factory.message_id(day, message_tag(key, sub.email), generation)
+        try:
+            data = factory.build(sub, token=make_token(key, sub.email), message_id=message_id)
+        except DeliveryError as exc:
+            failed.append(Failure(sub.email, str(exc), permanent=True))
+            continue
+        sends.mark_sending(state, day, k, sub.email, message_id, now=now)
+        try:
+            outcome = transport.send(factory.envelope_sender, sub.email, data, message_id)
+        except DeliveryError as exc:  # would fail everyone: stop, the rest wait for the next run
+            sends.mark_done(state, day, k, error=str(exc), now=now)
+            failed.append(Failure(sub.email, str(exc)))
+            stopped = str(exc)
+            not_attempted = [s.email for s, _k in todo[index + 1:]]
+            break
+        if outcome.ok:
+            sends.mark_done(state, day, k, error=None, now=now)
+            table.record_delivery(state, sub.email, now=now)
+            sent.append(sub.email)
+        else:
+            sends.mark_done(state, day, k, error=outcome.reason, now=now)
+            bounced = False
+            if outcome.permanent:
+                status = table.record_permanent_failure(
+                    state, sub.email, bounce_after=settings.email.bounce_after, now=now)
+                bounced = status == "bounced"
+            failed.append(Failure(sub.email, outcome.reason, outcome.permanent, bounced))
+        if progress:
+            progress(1)
+    return SendReport(
+        day, settings.email.transport, sent=tuple(sent), already_sent=tuple(already), failed=tuple(failed),
+        not_attempted=tuple(not_attempted), stopped=stopped,
+    )

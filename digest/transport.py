@@ -120,6 +120,7 @@ class SmtpTransport:
         self._next_at = 0.0
         self.connections = 0
         self.retries = 0
+        self._context = self._tls_context() if smtp.security != "none" else None
 
     def _tls_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()  # verifies the certificate and the host name
@@ -135,7 +136,7 @@ class SmtpTransport:
         timeout = self.smtp.timeout
         try:
             if self.smtp.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=self._tls_context())
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=self._context)
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=timeout)
             try:
@@ -143,7 +144,7 @@ class SmtpTransport:
                 if self.smtp.security == "starttls":
                     if not conn.has_extn("starttls"):
                         raise DeliveryError(f"{where} does not offer STARTTLS; refusing to send in plain text")
-                    conn.starttls(context=self._tls_context())
+                    conn.starttls(context=self._context)
                     conn.ehlo()
                 if self.smtp.username:
                     self._login(conn)
@@ -152,6 +153,8 @@ class SmtpTransport:
                 raise
         except ssl.SSLCertVerificationError as exc:
             raise DeliveryError(f"{where}: certificate not trusted: {exc.verify_message} (see smtp.ca_file)") from None
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:  # the peer hung up: worth retrying
+            raise _Temporary(f"cannot connect to {where}: {exc}", connecting=True) from None
         except ssl.SSLError as exc:
             raise DeliveryError(f"{where}: TLS failed: {exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
