@@ -242,11 +242,18 @@ def test_starttls_required_by_default_never_falls_back_to_plain_text(tmp_path, r
     assert not recorder.received
 
 
-def test_plain_text_only_for_localhost(tmp_path):
-    settings = make_settings(tmp_path, 25, smtp={"host": "mail.example.org"})
+@pytest.mark.parametrize("smtp, problem", [
+    ({"host": "mail.example.org"}, "smtp.security: 'none'.*only allowed for localhost"),
+    ({"username": "me", "password_env": "UNSET_TEST_PASSWORD"}, "smtp.password_env: no password for 'me'"),
+    ({"security": "starttls", "ca_file": "/nonexistent/ca.pem"}, "smtp.ca_file: cannot load"),
+])
+def test_smtp_settings_are_checked_before_anything_is_sent(tmp_path, monkeypatch, smtp, problem):
+    monkeypatch.delenv("UNSET_TEST_PASSWORD", raising=False)
+    settings = make_settings(tmp_path, 25, smtp=smtp)
     add_people(settings, PEOPLE[:1])
-    with pytest.raises(ConfigError, match="smtp.security: 'none'.*only allowed for localhost"):
+    with pytest.raises(ConfigError, match=problem):
         send_digest(settings, DAY, now=NOW)
+    assert log_of(settings) == {}
 
 
 def test_temporary_failures_are_retried_after_reconnecting(tmp_path, recorder, server):
