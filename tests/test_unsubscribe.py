@@ -149,7 +149,7 @@ def test_server_other_paths_and_oversized_bodies(settings, people, web):
     assert status_of(settings, "ann@example.org") == "active"
 
 
-def test_digest_serve_command_answers_and_stops_on_interrupt(settings, people, tmp_path):
+def test_digest_serve_command_answers_and_stops_on_sigterm(settings, people, tmp_path):
     import signal
     import subprocess
     import sys
@@ -169,7 +169,7 @@ def test_digest_serve_command_answers_and_stops_on_interrupt(settings, people, t
         token = make_token(load_key(settings), "bob@example.org")
         assert request(port, "POST", f"/unsubscribe?token={token}", "List-Unsubscribe=One-Click", ONE_CLICK)[0] == 200
         assert status_of(settings, "bob@example.org") == "unsubscribed"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
     finally:
         if proc.poll() is None:

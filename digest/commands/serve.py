@@ -18,9 +18,10 @@ from digest.errors import DigestError
 def serve(ctx: click.Context, host: str, port: int, out: str | None, config_path: str | None) -> None:
     """Serve unsubscribe links: GET /unsubscribe?token=… asks, POST unsubscribes (RFC 8058 one-click).
 
-    Runs until interrupted (Ctrl-C). Invalid or forged tokens get a 400 and change nothing.
+    Runs until interrupted (Ctrl-C or SIGTERM). Invalid or forged tokens get a 400 and change nothing.
     """
     import logging
+    import signal
 
     from digest.unsubscribe import load_key
     from digest.unsubscribe_server import make_server
@@ -34,6 +35,10 @@ def serve(ctx: click.Context, host: str, port: int, out: str | None, config_path
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"Serving unsubscribe links on http://{bound_host}:{bound_port}/unsubscribe (Ctrl-C to stop)", err=True)
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd, docker stop) ends the server like Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
