@@ -314,13 +314,17 @@ def test_a_delivery_resets_the_run_of_permanent_failures(tmp_path, recorder, ser
 
 
 def test_temporary_failures_that_persist_fail_without_bouncing(tmp_path, recorder, server):
-    settings = make_settings(tmp_path, server.port)
+    from digest.transport import SmtpTransport
+
+    settings = make_settings(tmp_path, server.port, smtp={"retries": 5, "backoff": 0.01, "backoff_max": 0.03})
     add_people(settings, PEOPLE[:2])
-    recorder.rcpt_faults["ann@example.org"] = ["452 4.2.2 Over quota"] * 3  # retries = 3
-    report = send_digest(settings, DAY, now=NOW)
+    recorder.rcpt_faults["ann@example.org"] = ["452 4.2.2 Over quota"] * 5
+    waits: list[float] = []
+    report = send_digest(settings, DAY, now=NOW, transport=SmtpTransport(settings, sleep=waits.append))
     assert report.sent == ("Bob.Smith@example.com",)
     assert len(report.failed) == 1 and not report.failed[0].permanent
-    assert "452 4.2.2 Over quota" in report.failed[0].reason and "after 3 attempts" in report.failed[0].reason
+    assert "452 4.2.2 Over quota" in report.failed[0].reason and "after 5 attempts" in report.failed[0].reason
+    assert waits == [0.01, 0.02, 0.03, 0.03]  # exponential backoff, capped, between the 5 attempts
     assert statuses(settings)["ann@example.org"] == "active"
 
 
