@@ -18,7 +18,11 @@ from digest import __version__
 from digest.commands.build import build
 from digest.commands.eval import eval_cmd
 from digest.commands.info import algorithms, config_cmd
+from digest.commands.send import send
+from digest.commands.serve import serve
+from digest.commands.subscribers import subscribers
 from digest.commands.summarize import summarize
+from digest.commands.unsubscribe import unsubscribe
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
 
@@ -67,7 +71,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = {"settings_loader": loader}
 
 
-for command in (build, summarize, eval_cmd, algorithms, config_cmd):
+for command in (build, summarize, eval_cmd, algorithms, config_cmd, send, subscribers, unsubscribe, serve):
     cli.add_command(command)
 
 

@@ -23,11 +23,25 @@ from digest.errors import ConfigError
 DEFAULT_CONFIG_PATH = Path("config") / "digest.toml"
 
 
-def _opt(default: Any, doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
-    """A documented setting with an optional validator returning an error message or None."""
+def _opt(default: Any, doc: str, check: Callable[[Any], str | None] | None = None, *, key: str | None = None) -> Any:
+    """A documented setting with an optional validator returning an error message or None.
+
+    ``key`` is the name in the TOML file when it cannot be the attribute name (``from``).
+    """
+    metadata = {"doc": doc, "check": check} | ({"key": key} if key else {})
     if isinstance(default, list):
-        return field(default_factory=lambda: tuple(default), metadata={"doc": doc, "check": check})
-    return field(default=default, metadata={"doc": doc, "check": check})
+        return field(default_factory=lambda: tuple(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _key(f: dataclasses.Field) -> str:
+    """A setting's name in the TOML file."""
+    return f.metadata.get("key", f.name)
+
+
+def section_items(section: Any) -> dict[str, Any]:
+    """A section's values by their TOML key, in file order."""
+    return {_key(f): getattr(section, f.name) for f in fields(section)}
 
 
 def _positive(value: Any) -> str | None:
@@ -101,6 +115,71 @@ class OutputSection:
     jobs: int = _opt(1, "Worker processes used to summarize; 1 = in-process.", _positive)
 
 
+def _one_of(*choices: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in choices else f"expected one of {', '.join(map(repr, choices))}, got {value!r}"
+    return check
+
+
+def _address(value: str) -> str | None:
+    # A light check here; the full syntax check (email-validator) runs when mail is built.
+    import email.utils
+
+    name, addr = email.utils.parseaddr(value)
+    if "@" not in addr or any(ch in value for ch in "\r\n"):
+        return f"expected an address such as 'Digest <digest@example.org>', got {value!r}"
+    return None
+
+
+def _optional_address(value: str) -> str | None:
+    return _address(value) if value else None
+
+
+def _https_url(value: str) -> str | None:
+    if value and not (value.startswith("https://") and len(value) > len("https://")):
+        return f"expected an https:// URL (RFC 8058 one-click needs HTTPS), got {value!r}"
+    return None
+
+
+def _env_name(value: str) -> str | None:
+    if value and not value.replace("_", "a").isalnum():
+        return f"expected the name of an environment variable (letters, digits, _), got {value!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class EmailSection:
+    """[email]: how the digest is mailed to subscribers."""
+
+    transport: str = _opt("outbox", "outbox (write .eml files under OUT/outbox/DATE/) or smtp (send via [smtp]).", _one_of("outbox", "smtp"))
+    from_address: str = _opt("Digest <digest@localhost>", "Sender: 'Name <address>'; also the SMTP envelope sender.", _address, key="from")
+    reply_to: str = _opt("", "Reply-To address; empty = no Reply-To header.", _optional_address)
+    subject: str = _opt("{title} — {date}", "Subject template: {title}, {date} (Saturday, 21 November 2026), {iso_date}, {heading}.", _non_empty)
+    message_id_domain: str = _opt("", "Domain in Message-ID and List-Id headers; empty = the domain of `from`.")
+    public_url: str = _opt("", "HTTPS base URL where `digest serve` is reachable; enables one-click unsubscribe links.", _https_url)
+    unsubscribe_mailto: str = _opt("", "Address for mailto: unsubscribe requests; empty = the `from` address.", _optional_address)
+    secret_env: str = _opt("DIGEST_SECRET", "Environment variable holding the unsubscribe-token key; unset = a key generated once in OUT/state/.", _env_name)
+    bounce_after: int = _opt(3, "Permanent (5xx) failures in a row after which a subscriber is marked bounced.", _positive)
+
+
+@dataclass(frozen=True)
+class SmtpSection:
+    """[smtp]: the mail server used when email.transport = "smtp"."""
+
+    host: str = _opt("localhost", "Mail server host name.", _non_empty)
+    port: int = _opt(0, "Port; 0 = the usual one for `security` (587 starttls, 465 ssl, 25 none).", _non_negative)
+    security: str = _opt("starttls", "starttls (verified certificate), ssl (implicit TLS) or none (localhost only).", _one_of("starttls", "ssl", "none"))
+    username: str = _opt("", "Login name; empty = no AUTH.")
+    password_env: str = _opt("", "Name of the environment variable holding the password (never the password itself).", _env_name)
+    ca_file: str = _opt("", "Extra CA certificates (PEM) to trust for the server; empty = the system's.")
+    timeout: float = _opt(30.0, "Seconds to wait for the server on each step before retrying.", _positive)
+    max_per_second: float = _opt(10.0, "Messages per second at most; 0 = no limit.", _non_negative)
+    max_per_connection: int = _opt(100, "Messages per connection before reconnecting; 0 = no limit.", _non_negative)
+    retries: int = _opt(5, "Attempts per message on temporary failures (4xx, dropped connections, timeouts).", _positive)
+    backoff: float = _opt(1.0, "First wait before a retry, in seconds; doubles each time.", _non_negative)
+    backoff_max: float = _opt(60.0, "Longest wait between retries, in seconds.", _non_negative)
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings, one attribute per TOML section."""
@@ -110,6 +189,8 @@ class Settings:
     input: InputSection = field(default_factory=InputSection)
     summary: SummarySection = field(default_factory=SummarySection)
     output: OutputSection = field(default_factory=OutputSection)
+    email: EmailSection = field(default_factory=EmailSection)
+    smtp: SmtpSection = field(default_factory=SmtpSection)
     #: The file these settings were read from, or None for built-in defaults.
     source: str | None = None
 
@@ -122,7 +203,8 @@ class Settings:
         if not values:
             return self
         current = getattr(self, section)
-        merged = {f.name: getattr(current, f.name) for f in fields(current)} | values
+        keys = {f.name: _key(f) for f in fields(current)}
+        merged = section_items(current) | {keys.get(name, name): value for name, value in values.items()}
         new_section, problems = _build_section(section, type(current), merged)
         if problems:
             raise ConfigError(problems)
@@ -166,21 +248,21 @@ def _type_problem(key: str, value: Any, hint: Any) -> tuple[Any, str | None]:
 def _build_section(name: str, cls: type, raw: Mapping[str, Any]) -> tuple[Any, list[str]]:
     problems: list[str] = []
     hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in fields(cls)}
+    known = {_key(f): f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         qualified = f"{name}.{key}"
         if key not in known:
             problems.append(f"{qualified}: unknown setting (known: {', '.join(known)})")
             continue
-        value, problem = _type_problem(qualified, value, hints[key])
+        value, problem = _type_problem(qualified, value, hints[known[key].name])
         if problem is None and (check := known[key].metadata.get("check")) is not None:
             if (message := check(value)) is not None:
                 problem = f"{qualified}: {message}"
         if problem:
             problems.append(problem)
         else:
-            values[key] = value
+            values[known[key].name] = value
     return cls(**values), problems
 
 
@@ -231,5 +313,5 @@ def describe_settings() -> list[tuple[str, str, Any]]:
     for name, cls in section_types().items():
         default = cls()
         for f in fields(cls):
-            rows.append((f"{name}.{f.name}", f.metadata.get("doc", ""), getattr(default, f.name)))
+            rows.append((f"{name}.{_key(f)}", f.metadata.get("doc", ""), getattr(default, f.name)))
     return rows

@@ -7,7 +7,7 @@ import json
 import click
 
 from digest.commands._common import settings_from
-from digest.config import describe_settings, section_types
+from digest.config import describe_settings, section_items, section_types
 
 
 @click.command()
@@ -36,7 +36,7 @@ def config_cmd(ctx: click.Context, as_json: bool, keys: bool) -> None:
         return
     settings = settings_from(ctx)
     data = {
-        name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(section).items()}
+        name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in section_items(section).items()}
         for name, section in ((n, getattr(settings, n)) for n in section_types())
     }
     if as_json:
