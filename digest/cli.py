@@ -16,6 +16,7 @@ import click
 
 from digest import __version__
 from digest.commands.build import build
+from digest.commands.fetch import fetch
 from digest.commands.info import algorithms, config_cmd
 from digest.commands.summarize import summarize
 from digest.config import Settings, load_settings
@@ -53,8 +54,9 @@ class DigestGroup(click.Group):
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Summarize news articles and compose a dated, email-ready digest.
 
-    Drop articles (.txt, .md) into the seeds folder and run `digest build`; or summarize single
-    files with `digest summarize FILE`. Every command takes --help.
+    Drop articles (.txt, .md, .html, .eml, .mbox) into the seeds folder, or download feeds there
+    with `digest fetch`, and run `digest build`; or summarize single files with
+    `digest summarize FILE`. Every command takes --help.
     """
     cache: dict[str, Settings] = {}
 
@@ -66,7 +68,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = {"settings_loader": loader}
 
 
-for command in (build, summarize, algorithms, config_cmd):
+for command in (build, summarize, fetch, algorithms, config_cmd):
     cli.add_command(command)
 
 
