@@ -63,17 +63,24 @@ def read_file_items(
     name = str(path)
     data, modified = read_bytes(path, timezone=timezone, max_bytes=max_bytes)
     suffix = Path(name).suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        from digest.ingest.html import html_articles
+    if suffix not in HTML_SUFFIXES + (".eml", ".mbox"):
+        return [parse_article(decode(data, name), name, modified=modified, digest_hash=content_hash(data))]
+    try:
+        if suffix in HTML_SUFFIXES:
+            from digest.ingest.html import html_articles
 
-        return list(html_articles(data, name, timezone=timezone, modified=modified))
-    if suffix in (".eml", ".mbox"):
+            return list(html_articles(data, name, timezone=timezone, modified=modified))
         from digest.ingest.mail import eml_articles, mbox_items
 
         if suffix == ".eml":
             return list(eml_articles(data, name, timezone=timezone, modified=modified))
         return mbox_items(data, name, timezone=timezone, modified=modified)
-    return [parse_article(decode(data, name), name, modified=modified, digest_hash=content_hash(data))]
+    except ArticleError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        # Third-party parsers (lxml, readability, email) meet hostile input here and may raise
+        # anything; one such file must not stop a build or the daemon, so it becomes a reported skip.
+        raise ArticleError(name, f"could not be parsed ({type(exc).__name__}: {exc})") from None
 
 
 def read_file_articles(

@@ -19,6 +19,7 @@ Metadata comes from ``<meta>``, JSON-LD and OpenGraph (``meta``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from urllib.parse import urljoin
 
@@ -27,6 +28,10 @@ import lxml.html
 from readability import Document
 
 from digest.errors import ArticleError
+
+# readability logs a traceback when it gives up on a page; we fall back quietly and say so ourselves.
+logging.getLogger("readability").addHandler(logging.NullHandler())
+logging.getLogger("readability").propagate = False
 from digest.ingest.files import content_hash, decode, part_hash
 from digest.ingest.meta import PageMeta, RawMeta, page_metadata
 from digest.ingest.plain import make_article
@@ -64,6 +69,7 @@ _AD_LABEL = re.compile(r"(?i)^\s*(?:advertisement|advert|ad|ads|sponsored|promot
 _HIDDEN_STYLE = re.compile(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden")
 #: An element holding more than this share of the page's text is never dropped as chrome.
 _MAX_CHROME_SHARE = 0.4
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHARSET = re.compile(rb"""(?i)<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""")
 
 
@@ -77,6 +83,7 @@ def decode_html(data: bytes, path: str = "-") -> str:
 def parse_document(text: str, path: str = "-") -> lxml.html.HtmlElement:
     """HTML text → an lxml tree; ArticleError when there is no document to speak of."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str input carrying an encoding declaration
+    text = _CONTROL_CHARS.sub("", text)  # lxml parses them but refuses them in any text it is later given
     if not text.strip():
         raise ArticleError(path, "empty file")
     try:
@@ -275,7 +282,8 @@ def html_articles(
     digest_hash = digest_hash or content_hash(html if isinstance(html, bytes) else html.encode("utf-8"))
     text = decode_html(html, path) if isinstance(html, bytes) else html
     tree = parse_document(text, path)
-    meta = page_metadata(raw_meta(tree), timezone)
+    raw = raw_meta(tree)
+    meta = page_metadata(raw, timezone)
     if date is None and meta.date is not None:
         date, date_source = meta.date, "meta"
     base = base_url or meta.url or ""
@@ -290,6 +298,8 @@ def html_articles(
             for i, s in enumerate(sections)
         ]
     paragraphs = main_text(stripped)
+    if paragraphs and raw.h1 and paragraphs[0] == raw.h1:
+        paragraphs = paragraphs[1:]  # the visible headline, when the metadata's title words it differently
     if not paragraphs:
         raise ArticleError(path, "no article text found in the HTML")
     url = urljoin(base_url, meta.url) if base_url and meta.url else (meta.url or base_url)
@@ -307,7 +317,7 @@ def html_to_text(fragment: str) -> str:
     if not fragment.strip():
         return ""
     try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        root = lxml.html.fragment_fromstring(_CONTROL_CHARS.sub("", fragment), create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return ""
     return "\n\n".join(b.text for b in drop_chrome(page_blocks(strip_chrome(root))))
