@@ -84,6 +84,22 @@ def test_text_only_mail(tmp_path):
     assert article.paragraphs[1].startswith("Plots will be given out")
 
 
+@pytest.mark.parametrize("kind", ["plain", "html"])
+def test_one_story_mail_links_to_its_full_story(tmp_path, kind):
+    story = "The parish council has opened a waiting list for the twelve new allotments by the river."
+    message = _message()
+    if kind == "plain":
+        message.set_content(f"{story}\n\nRead more: https://lenn.example/allotments\n")
+    else:
+        message.set_content(f"<p>{story}</p><p><a href='https://lenn.example/allotments'>Read more</a></p>"
+                            "<p><a href='https://lenn.example/unsubscribe'>Unsubscribe</a></p>", subtype="html")
+    path = tmp_path / "one.eml"
+    path.write_bytes(bytes(message))
+    article = ingest.read_article(path)
+    assert article.url == "https://lenn.example/allotments"
+    assert article.body == story
+
+
 def test_html_part_without_text_falls_back_to_the_text_part(tmp_path):
     message = _message()
     message.set_content("The parish council has opened a waiting list for the twelve new allotments by the river.")

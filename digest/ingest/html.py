@@ -35,7 +35,14 @@ logging.getLogger("readability").propagate = False
 from digest.ingest.files import content_hash, decode, part_hash
 from digest.ingest.meta import PageMeta, RawMeta, page_metadata
 from digest.ingest.plain import make_article
-from digest.ingest.sections import Block, drop_chrome, is_furniture_heading, is_read_more, split_sections
+from digest.ingest.sections import (
+    Block,
+    drop_chrome,
+    is_furniture_heading,
+    is_read_more,
+    sole_read_more,
+    split_sections,
+)
 from digest.models import Article
 
 _BLOCK_TAGS = frozenset(
@@ -260,7 +267,23 @@ def main_text(stripped: lxml.html.HtmlElement) -> list[str]:
     return chosen
 
 
-def html_articles(
+def html_articles(html: bytes | str, path: str = "-", **options) -> list[Article]:
+    """An HTML page or mail body → its article, or one article per story of a newsletter.
+
+    Options: ``timezone``, ``modified`` (the file's mtime, the date of last resort),
+    ``digest_hash``, ``title``/``date``/``date_source``/``source`` (e.g. from mail headers; they win
+    over the page's own metadata), ``base_url`` (where the page came from) and ``split`` (False:
+    never split into stories). Raises ArticleError when no text is found or the page cannot be parsed.
+    """
+    try:
+        return _html_articles(html, path, **options)
+    except ArticleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — lxml/readability on hostile input may raise anything
+        raise ArticleError(path, f"could not be parsed ({type(exc).__name__}: {exc})") from None
+
+
+def _html_articles(
     html: bytes | str,
     path: str = "-",
     *,
@@ -274,11 +297,6 @@ def html_articles(
     base_url: str | None = None,
     split: bool = True,
 ) -> list[Article]:
-    """An HTML page or mail body → its article, or one article per story of a newsletter.
-
-    ``title``/``date``/``source`` (e.g. from mail headers) win over the page's own metadata;
-    ``date_source`` names where ``date`` came from. Raises ArticleError when no text is found.
-    """
     digest_hash = digest_hash or content_hash(html if isinstance(html, bytes) else html.encode("utf-8"))
     text = decode_html(html, path) if isinstance(html, bytes) else html
     tree = parse_document(text, path)
@@ -289,7 +307,8 @@ def html_articles(
     base = base_url or meta.url or ""
     source = source or meta.site
     stripped = strip_chrome(tree)
-    sections = split_sections(page_blocks(stripped)) if split else None
+    blocks = page_blocks(stripped)
+    sections = split_sections(blocks) if split else None
     if sections:
         return [
             make_article("\n\n".join(s.paragraphs), path, title=s.title, date=date, date_source=date_source,
@@ -303,6 +322,8 @@ def html_articles(
     if not paragraphs:
         raise ArticleError(path, "no article text found in the HTML")
     url = urljoin(base_url, meta.url) if base_url and meta.url else (meta.url or base_url)
+    if url is None and split and (more := sole_read_more(blocks)):
+        url = urljoin(base, more)  # a one-story newsletter links to its full story
     return [make_article("\n\n".join(paragraphs), path, title=title or meta.title, date=date, date_source=date_source,
                          source=source, author=meta.author, url=url, modified=modified, digest_hash=digest_hash)]
 
@@ -318,9 +339,9 @@ def html_to_text(fragment: str) -> str:
         return ""
     try:
         root = lxml.html.fragment_fromstring(_CONTROL_CHARS.sub("", fragment), create_parent="div")
+        return "\n\n".join(b.text for b in drop_chrome(page_blocks(strip_chrome(root))))
     except (lxml.etree.ParserError, ValueError):
         return ""
-    return "\n\n".join(b.text for b in drop_chrome(page_blocks(strip_chrome(root))))
 
 
 def page_metadata_of(html: bytes | str, timezone: str = "UTC") -> PageMeta:

@@ -22,7 +22,7 @@ from email.message import EmailMessage, Message
 from digest.errors import ArticleError
 from digest.ingest.files import content_hash, decode, part_hash
 from digest.ingest.plain import make_article
-from digest.ingest.sections import drop_chrome, split_sections, text_blocks
+from digest.ingest.sections import drop_chrome, sole_read_more, split_sections, text_blocks
 from digest.models import Article, Skipped
 
 _REPLY_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|fwd?|aw|wg|tr)\s*:\s*)+")
@@ -114,8 +114,9 @@ def _text_articles(text: str, path: str, *, digest_hash: str, **meta) -> list[Ar
     if sections:
         return [make_article("\n\n".join(s.paragraphs), path, **(meta | {"title": s.title}), url=s.url,
                              digest_hash=part_hash(digest_hash, i)) for i, s in enumerate(sections)]
-    kept = "\n\n".join(b.text for b in drop_chrome(text_blocks(text)))
-    return [make_article(kept or text, path, **meta, digest_hash=digest_hash)]
+    blocks = text_blocks(text)
+    kept = "\n\n".join(b.text for b in drop_chrome(blocks))
+    return [make_article(kept or text, path, **meta, url=sole_read_more(blocks), digest_hash=digest_hash)]
 
 
 def _bodies(message: Message, path: str) -> tuple[str | None, str | None, list[str]]:

@@ -107,6 +107,12 @@ def drop_chrome(blocks: list[Block]) -> list[Block]:
     return [b for i, b in enumerate(kept) if not b.heading or (i + 1 < len(kept) and not kept[i + 1].heading)]
 
 
+def sole_read_more(blocks: list[Block]) -> str | None:
+    """The link of a one-story newsletter: the href of its only "Read more" link, else None."""
+    hrefs = {href for b in drop_chrome(blocks) for text, href in b.links if is_read_more(text)}
+    return hrefs.pop() if len(hrefs) == 1 else None
+
+
 def is_furniture_heading(text: str) -> bool:
     """True for headings of page furniture: "Comments (4)", "Related stories", "Most read", "Sign up"."""
     return bool(_CHROME_HEADING.match(text.strip()))
