@@ -33,7 +33,7 @@ from digest.errors import ArticleError
 logging.getLogger("readability").addHandler(logging.NullHandler())
 logging.getLogger("readability").propagate = False
 from digest.ingest.files import content_hash, decode, part_hash
-from digest.ingest.meta import PageMeta, RawMeta, page_metadata
+from digest.ingest.meta import RawMeta, page_metadata
 from digest.ingest.plain import make_article
 from digest.ingest.sections import (
     Block,
@@ -343,8 +343,3 @@ def html_to_text(fragment: str) -> str:
     except (lxml.etree.ParserError, ValueError):
         return ""
 
-
-def page_metadata_of(html: bytes | str, timezone: str = "UTC") -> PageMeta:
-    """Only the metadata of a page (title, date, author, site, URL)."""
-    text = decode_html(html) if isinstance(html, bytes) else html
-    return page_metadata(raw_meta(parse_document(text)), timezone)

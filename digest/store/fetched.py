@@ -73,6 +73,3 @@ class FetchedStore:
                 (url, etag, last_modified, when.isoformat()),
             )
 
-    def count(self) -> int:
-        """How many items have been fetched."""
-        return self.state.connection.execute("SELECT COUNT(*) FROM fetched_items").fetchone()[0]
