@@ -17,6 +17,7 @@ import click
 from digest import __version__
 from digest.commands.build import build
 from digest.commands.eval import eval_cmd
+from digest.commands.fetch import fetch
 from digest.commands.info import algorithms, config_cmd
 from digest.commands.send import send
 from digest.commands.serve import serve
@@ -58,8 +59,9 @@ class DigestGroup(click.Group):
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Summarize news articles and compose a dated, email-ready digest.
 
-    Drop articles (.txt, .md) into the seeds folder and run `digest build`; or summarize single
-    files with `digest summarize FILE`. Every command takes --help.
+    Drop articles (.txt, .md, .html, .eml, .mbox) into the seeds folder, or download feeds there
+    with `digest fetch`, and run `digest build`; or summarize single files with
+    `digest summarize FILE`. Every command takes --help.
     """
     cache: dict[str, Settings] = {}
 
@@ -71,7 +73,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = {"settings_loader": loader}
 
 
-for command in (build, summarize, eval_cmd, algorithms, config_cmd, send, subscribers, unsubscribe, serve):
+for command in (
+    build, summarize, eval_cmd, fetch, algorithms, config_cmd, send, subscribers, unsubscribe, serve,
+):
     cli.add_command(command)
 
 

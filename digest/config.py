@@ -94,7 +94,9 @@ class PathsSection:
 class InputSection:
     """[input]: which files in the seeds folder are articles."""
 
-    patterns: tuple[str, ...] = _opt(["*.txt", "*.md"], "Glob patterns of article files.", _non_empty)
+    patterns: tuple[str, ...] = _opt(
+        ["*.txt", "*.md", "*.html", "*.htm", "*.eml", "*.mbox"], "Glob patterns of article files.", _non_empty
+    )
     max_file_mb: float = _opt(20.0, "Files larger than this are skipped with a message.", _positive)
 
 
@@ -179,6 +181,22 @@ class SmtpSection:
     backoff: float = _opt(1.0, "First wait before a retry, in seconds; doubles each time.", _non_negative)
     backoff_max: float = _opt(60.0, "Longest wait between retries, in seconds.", _non_negative)
 
+def _http_urls(value: tuple[str, ...]) -> str | None:
+    bad = [u for u in value if not u.lower().startswith(("http://", "https://"))]
+    return f"expected http:// or https:// URLs, got {', '.join(map(repr, bad))}" if bad else None
+
+
+@dataclass(frozen=True)
+class FeedsSection:
+    """[feeds]: RSS/Atom feeds (or single pages) that `digest fetch` saves into the seeds folder."""
+
+    urls: tuple[str, ...] = _opt([], "Feed (RSS/Atom) or page URLs that `digest fetch` downloads.", _http_urls)
+    into: str = _opt("", "Folder the fetched items are saved in; empty = paths.seeds.")
+    timeout: float = _opt(20.0, "Seconds to wait for a server before giving up on that URL.", _positive)
+    max_mb: float = _opt(5.0, "Largest feed or page downloaded, in MB; larger ones are reported and skipped.", _positive)
+    pages: bool = _opt(True, "Also download each item's page for its full text; false = the feed's own text.")
+    max_items: int = _opt(50, "Newest items taken from each feed per run.", _positive)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -191,6 +209,7 @@ class Settings:
     output: OutputSection = field(default_factory=OutputSection)
     email: EmailSection = field(default_factory=EmailSection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
+    feeds: FeedsSection = field(default_factory=FeedsSection)
     #: The file these settings were read from, or None for built-in defaults.
     source: str | None = None
 

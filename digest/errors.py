@@ -77,3 +77,14 @@ class StateError(DigestError):
     """The state folder or database cannot be used (locked, corrupt, unwritable)."""
 
     exit_code = 5
+
+
+class FetchError(DigestError):
+    """A feed or page could not be downloaded or read (timeout, HTTP error, too large, not a feed)."""
+
+    exit_code = 3
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 #: Words per minute used for "N min read".
 READING_WPM = 230
 
-#: Where an article's date came from, most to least trustworthy.
-DATE_SOURCES = ("front-matter", "header", "prefix", "dateline", "mtime", "none")
+#: Where an article's date came from, most to least trustworthy. "meta": an HTML page's JSON-LD,
+#: OpenGraph/``<meta>`` tags or ``<time>``; "mail": an email's Date header.
+DATE_SOURCES = ("front-matter", "header", "meta", "mail", "prefix", "dateline", "mtime", "none")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,131 @@
+"""Finding article files and reading their bytes: ignored names, size limits, text decoding.
+
+Every format module starts here, so a missing, unreadable, oversized, empty or binary file is
+reported the same way whatever its format: an ``ArticleError`` with the path and the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import fnmatch
+import hashlib
+import os
+import zoneinfo
+from collections.abc import Sequence
+from pathlib import Path
+
+from digest.errors import ArticleError
+
+#: Names of files that are still being written or belong to editors; never articles.
+IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".part", ".partial", ".tmp", ".temp", ".crdownload", ".download")
+IGNORED_PREFIXES = (".", "~$", "#")
+
+#: Article files digest reads when no patterns are configured.
+DEFAULT_PATTERNS = ("*.txt", "*.md", "*.html", "*.htm", "*.eml", "*.mbox")
+
+
+def is_ignored_name(name: str) -> bool:
+    """True for hidden, temporary and editor files (``.x.swp``, ``x~``, ``.#x``, ``x.part`` ...)."""
+    lowered = name.lower()
+    return name.startswith(IGNORED_PREFIXES) or lowered.endswith(IGNORED_SUFFIXES)
+
+
+def find_article_files(folder: str | os.PathLike[str], patterns: Sequence[str] = DEFAULT_PATTERNS) -> list[Path]:
+    """Every file under ``folder`` (recursively) matching a pattern, skipping hidden/temp files, sorted."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise ArticleError(str(folder), "seeds folder not found" if not root.exists() else "not a folder")
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if is_ignored_name(name):
+                continue
+            if any(fnmatch.fnmatch(name.lower(), p.lower()) for p in patterns):
+                found.append(Path(dirpath) / name)
+    return sorted(found)
+
+
+def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes: int | None = None) -> tuple[bytes, dt.datetime]:
+    """A file's bytes and its modification time (in ``timezone``); ArticleError when it cannot be read.
+
+    The size limit is checked before reading, so a huge file costs nothing.
+    """
+    p = Path(path)
+    name = str(path)
+    try:
+        stat = p.stat()
+        if p.is_dir():
+            raise ArticleError(name, "is a folder, not a file")
+        if max_bytes is not None and stat.st_size > max_bytes:
+            raise ArticleError(name, f"too large ({stat.st_size / 1e6:.1f} MB; limit {max_bytes / 1e6:.1f} MB)")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError(name, "no such file") from None
+    except PermissionError:
+        raise ArticleError(name, "permission denied") from None
+    except IsADirectoryError:
+        raise ArticleError(name, "is a folder, not a file") from None
+    except OSError as exc:
+        raise ArticleError(name, f"cannot read: {exc.strerror or exc}") from None
+    return data, dt.datetime.fromtimestamp(stat.st_mtime, tz=zoneinfo.ZoneInfo(timezone))
+
+
+def decode(data: bytes, path: str = "-", declared: str | None = None) -> str:
+    """Bytes → text: BOM, else UTF-8, else the ``declared`` charset, else cp1252, else latin-1.
+
+    UTF-8 is tried before a declared charset because declarations lie: a page or mail part that
+    says latin-1 but is valid UTF-8 is UTF-8 (the reverse is vanishingly rare). UTF-16/32
+    declarations are tried first, since such text has no valid UTF-8 reading worth having.
+    Raises ArticleError for empty or binary data; never raises UnicodeDecodeError.
+    """
+    if not data.strip():
+        raise ArticleError(path, "empty file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    codec = _codec(declared)
+    if codec and codec.startswith(("utf-16", "utf-32")):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    if _looks_binary(data):
+        raise ArticleError(path, "binary file, not text")
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    for candidate in ("utf-8", codec, "cp1252"):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except UnicodeDecodeError:
+                continue
+    return data.decode("latin-1")
+
+
+def _codec(name: str | None) -> str | None:
+    """The Python codec for a declared charset name, or None when unknown or absent."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(sample) * 0.05
+
+
+def content_hash(data: bytes) -> str:
+    """A stable identity for a file's content (sha256, hex)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def part_hash(file_hash: str, index: int) -> str:
+    """The identity of the ``index``-th article of a file that holds several (mailbox, newsletter)."""
+    return hashlib.sha256(f"{file_hash}#{index}".encode()).hexdigest()

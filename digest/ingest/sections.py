@@ -1,0 +1,219 @@
+"""Newsletters that bundle several stories → one section per story, each with its title and link.
+
+Pure: works on ``Block``s (a paragraph's text, whether it is a heading, and its links), which
+``ingest.html`` makes from an HTML mail or page and ``text_blocks`` makes from plain text.
+
+A document is a bundle when at least two headed sections each carry a link (a "Read more" link,
+or a linked heading) and enough words of their own, and together they hold most of the text; so
+an ordinary article with a few linked teasers under it stays one article. Sponsor sections and
+mail chrome ("View in browser", "Unsubscribe", cookie notices) never become stories.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Words a section needs, besides its heading, to count as a story.
+MIN_STORY_WORDS = 12
+#: Share of the document's words the stories must hold together.
+MIN_STORY_SHARE = 0.5
+
+_READ_MORE = re.compile(
+    r"""(?ix)^\W*(?:
+        read\s+(?:more|on|the\s+(?:full\s+|whole\s+|rest\s+of\s+the\s+)?(?:story|article|piece|post|report|interview))
+      | continue\s+reading | keep\s+reading | full\s+(?:story|article) | more\s+(?:here|details|on\s+this)
+      | learn\s+more | find\s+out\s+more | see\s+more | go\s+to\s+(?:the\s+)?(?:story|article)
+    )\b[^.!?]{0,60}$
+    | ^\W*(?:more|read)\s*[→»›>]+\W*$""",
+)
+_SPONSOR = re.compile(
+    r"(?i)\b(?:sponsor(?:ed|s|ship)?|advertisement|advertiser|advertising|partner\s+content|paid\s+(?:post|content)|"
+    r"promoted|presented\s+by|in\s+partnership\s+with|brought\s+to\s+you\s+by)\b"
+)
+#: Lines that belong to the envelope of a page or mail, never to a story.
+_CHROME = re.compile(
+    r"""(?ix)
+      \bunsubscribe\b | \bview\s+(?:this\s+(?:e-?mail|newsletter|message)\s+)?(?:in|on)\s+(?:your\s+|a\s+|the\s+)?(?:web\s+)?browser\b
+    | \bupdate\s+(?:your\s+)?(?:e-?mail\s+)?preferences\b | \bmanage\s+(?:your\s+)?(?:subscription|preferences|e-?mail\s+settings)\b
+    | \byou(?:'re|\s+are)\s+receiving\s+this\b | \byou\s+received\s+this\s+(?:e-?mail|message|newsletter)\b
+    | \b(?:was|were)\s+you\s+forwarded\s+this\b | \bforwarded\s+this\s+(?:e-?mail|newsletter)\b
+    | \badd\s+us\s+to\s+your\s+address\s+book\b | \bwe\s+use\s+cookies\b | \b(?:this|our)\s+(?:web)?site\s+uses\s+cookies\b
+    | \baccept\s+(?:all\s+)?cookies\b | \bcookie\s+(?:settings|preferences|policy)\b
+    | ^\s*(?:advertisement|sponsored|skip\s+to\s+(?:main\s+)?content|accept\s+all|reject\s+all|manage\s+preferences)\s*$
+    | ^\s*share\s+(?:this|on)\b.{0,60}$ | ^\s*follow\s+us\b.{0,80}$
+    | ^\s*(?:sponsored(?:\s+content)?|advertisement|promoted|paid\s+(?:post|content)|partner\s+content)\s*[:|·—–-]
+    | \b(?:delivered|sent|straight|direct(?:ly)?)\s+to\s+your\s+inbox\b | \bsign\s+up\s+(?:for|to)\s+(?:our|the)\b
+    | (?:^|[.!?]\s+)(?:photograph|photo|picture|image|illustration)(?:\s+credit)?\s*:\s*[\w .,'&/-]{1,60}$
+    """
+)
+#: Headings of page/newsletter furniture: the heading and the paragraphs under it are dropped.
+_CHROME_HEADING = re.compile(
+    r"""(?ix)^\W*(?:
+        comments? | \d+\s+comments? | comments?\s*\(\d+\) | join\s+the\s+(?:conversation|discussion)
+      | leave\s+a\s+(?:comment|reply) | related(?:\s+(?:stories|articles|content|links|coverage|reading))?
+      | more\s+(?:from|on|stories|news|to\s+read)\b.{0,40} | most\s+(?:read|popular|viewed|shared)
+      | you\s+(?:may|might)\s+also\s+(?:like|enjoy) | recommended(?:\s+for\s+you)? | trending(?:\s+now)?
+      | read\s+next | (?:get\s+(?:our|the)\s+)?newsletters? | sign\s+up\b.{0,40} | advertisement | sponsored
+      | share\s+this(?:\s+(?:story|article))? | follow\s+us\b.{0,30}
+    )\W*$"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of a document: its text, whether it reads as a heading, and its links (text, href)."""
+
+    text: str
+    heading: bool = False
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One story of a bundle: its heading, its paragraphs and its link."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    url: str | None
+
+    @property
+    def words(self) -> int:
+        """Words in the paragraphs (the heading not counted)."""
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+def is_read_more(text: str) -> bool:
+    """True for link texts such as "Read more", "Continue reading →", "Read the full story"."""
+    return bool(_READ_MORE.match(text.strip()))
+
+
+def is_chrome(text: str) -> bool:
+    """True for envelope lines: unsubscribe/view-in-browser/preferences, cookie notices, share bars."""
+    return bool(_CHROME.search(text))
+
+
+def drop_chrome(blocks: list[Block]) -> list[Block]:
+    """The blocks that are neither envelope lines (``is_chrome``) nor under a furniture heading ("Comments", "Related")."""
+    kept: list[Block] = []
+    in_furniture = False
+    for block in blocks:
+        if block.heading:
+            in_furniture = bool(_CHROME_HEADING.match(block.text))
+        if in_furniture or not block.text.strip() or is_chrome(block.text):
+            continue
+        kept.append(block)
+    # A heading left with no text under it (its box was chrome) is chrome too.
+    return [b for i, b in enumerate(kept) if not b.heading or (i + 1 < len(kept) and not kept[i + 1].heading)]
+
+
+def sole_read_more(blocks: list[Block]) -> str | None:
+    """The link of a one-story newsletter: the href of its only "Read more" link, else None."""
+    hrefs = {href for b in drop_chrome(blocks) for text, href in b.links if is_read_more(text)}
+    return hrefs.pop() if len(hrefs) == 1 else None
+
+
+def is_furniture_heading(text: str) -> bool:
+    """True for headings of page furniture: "Comments (4)", "Related stories", "Most read", "Sign up"."""
+    return bool(_CHROME_HEADING.match(text.strip()))
+
+
+def split_sections(blocks: list[Block]) -> list[Section] | None:
+    """The stories of a bundle, in order; None when the document is not a bundle (see module docs)."""
+    blocks = drop_chrome(blocks)
+    sections: list[tuple[str, list[str], str | None, str | None]] = []  # title, paragraphs, read-more, heading link
+    for block in blocks:
+        if block.heading and not is_read_more(block.text):
+            heading_link = block.links[0][1] if len(block.links) == 1 else None
+            sections.append((block.text, [], None, heading_link))
+            continue
+        if not sections:
+            continue  # the greeting before the first story
+        title, paragraphs, read_more, heading_link = sections[-1]
+        more = next((href for text, href in block.links if is_read_more(text)), None)
+        if more and read_more is None:
+            sections[-1] = (title, paragraphs, more, heading_link)
+        text = block.text
+        for link_text, _ in block.links:
+            if is_read_more(link_text):
+                text = text.replace(link_text, " ")
+        if text.strip() and not is_read_more(text):
+            paragraphs.append(" ".join(text.split()))
+
+    stories = [
+        Section(title=title, paragraphs=tuple(paragraphs), url=read_more or heading_link)
+        for title, paragraphs, read_more, heading_link in sections
+        if (read_more or heading_link) and not _SPONSOR.search(title)
+    ]
+    stories = [s for s in stories if s.words >= MIN_STORY_WORDS and not _SPONSOR.search(" ".join(s.paragraphs[:1]))]
+    total = sum(len(b.text.split()) for b in blocks if not b.heading)
+    if len(stories) < 2 or sum(s.words for s in stories) < MIN_STORY_SHARE * total:
+        return None
+    return stories
+
+
+_URL = r"https?://[^\s<>()\"']+[^\s<>()\"'.,;:!?]"
+_MD_LINK = re.compile(rf"\[([^\]]+)\]\(({_URL})\)")
+_LABELLED_URL = re.compile(rf"^(?P<label>[^<>]*?)\s*[:\-–—]?\s*<?(?P<url>{_URL})>?\s*$")
+_UNDERLINE = re.compile(r"^\s*(?:=+|-+)\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Plain-text (or Markdown) newsletter → Blocks.
+
+    Headings are ``# Markdown`` lines, underlined lines, or a short line standing alone; links are
+    ``[text](url)``, ``Read more: URL`` or a bare URL on its own line.
+    """
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        lines = [ln.rstrip() for ln in chunk.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        if len(lines) == 2 and _UNDERLINE.match(lines[1]):
+            blocks.append(Block(lines[0].strip(), heading=True))
+            continue
+        if len(lines) > 1 and _heading_over_text(lines[0], lines[1]):
+            blocks.append(Block(lines[0].strip(), heading=True))
+            lines = lines[1:]
+        for line in _group_lines(lines):
+            blocks.append(_text_block(line, standalone=len(lines) == 1))
+    return blocks
+
+
+def _heading_over_text(line: str, following: str) -> bool:
+    """A short unpunctuated line right above a much longer one: a heading without a blank line under it.
+
+    The length ratio keeps the first line of a hard-wrapped paragraph from passing as a heading.
+    """
+    line = line.strip()
+    if _MD_HEADING.match(line) or _LABELLED_URL.match(line) or is_read_more(line):
+        return False
+    return (1 <= len(line.split()) <= 12 and not line.endswith((".", "!", ",", ";", ":"))
+            and len(line) < 0.75 * len(following.strip()))
+
+
+def _group_lines(lines: list[str]) -> list[str]:
+    """Hard-wrapped lines joined into one paragraph; heading and link lines kept apart."""
+    out: list[str] = []
+    for line in lines:
+        special = _MD_HEADING.match(line) or _LABELLED_URL.match(line.strip()) or _MD_LINK.fullmatch(line.strip())
+        if out and not special and not out[-1].startswith("\x00"):
+            out[-1] = f"{out[-1]} {line.strip()}"
+        else:
+            out.append(("\x00" if special else "") + line.strip())
+    return [ln.lstrip("\x00") for ln in out]
+
+
+def _text_block(line: str, standalone: bool) -> Block:
+    if m := _MD_HEADING.match(line):
+        links = tuple((t, u) for t, u in _MD_LINK.findall(m.group(1)))
+        return Block(_MD_LINK.sub(r"\1", m.group(1)).strip(), heading=True, links=links)
+    if m := _LABELLED_URL.match(line):
+        label = m.group("label").strip(" :-–—[]()") or m.group("url")
+        return Block(label, links=((label, m.group("url")),))
+    links = tuple((t, u) for t, u in _MD_LINK.findall(line))
+    plain = _MD_LINK.sub(r"\1", line).strip()
+    words = plain.split()
+    heading = standalone and 1 <= len(words) <= 14 and not plain.endswith((".", "!", ",", ";", ":")) and not is_read_more(plain)
+    return Block(plain, heading=heading, links=links)
