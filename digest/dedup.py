@@ -230,13 +230,17 @@ def group_texts(
     return list(groups.values())
 
 
-def group_articles(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
-    """Articles grouped into stories, each group fullest version first (most body words).
+def group_indices(articles: Sequence[Article]) -> list[list[int]]:
+    """Indices of ``articles`` grouped into stories, each group fullest version first (most body words).
 
     Groups come in the order of their first article in the input; ties in length keep input order.
     """
-    groups = group_texts([a.body for a in articles])
-    return [tuple(sorted((articles[i] for i in g), key=lambda a: -a.word_count)) for g in groups]
+    return [sorted(g, key=lambda i: -articles[i].word_count) for g in group_texts([a.body for a in articles])]
+
+
+def group_articles(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
+    """Articles grouped into stories, each group fullest version first (see ``group_indices``)."""
+    return [tuple(articles[i] for i in g) for g in group_indices(articles)]
 
 
 def sentence_terms(sentence: str) -> frozenset[str]:
@@ -245,8 +249,39 @@ def sentence_terms(sentence: str) -> frozenset[str]:
 
 
 def near_identical(a: frozenset[str], b: frozenset[str], *, threshold: float = SENTENCE_THRESHOLD) -> bool:
-    """True when two sentences' content-word sets (``sentence_terms``) say they are the same sentence."""
+    """True when two sentences' content-word sets (``sentence_terms``) say they are the same sentence.
+
+    Sets that are empty (sentences of stop words only) match only each other.
+    """
     if not a or not b:
         return a == b
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared) >= threshold
+
+
+class SentenceMemory:
+    """The sentences shown so far in a digest; says whether a new one repeats any of them."""
+
+    def __init__(self) -> None:
+        self._terms: list[frozenset[str]] = []
+        self._by_term: dict[str, list[int]] = {}
+        self._bare: set[bytes] = set()
+
+    def repeats(self, sentence: str) -> bool:
+        """True if ``sentence`` is near-identical to one already added."""
+        terms = sentence_terms(sentence)
+        if not terms:
+            # No content words ("So it goes."): only the same words count as a repeat.
+            return b" ".join(words_of(sentence)) in self._bare
+        candidates = {i for term in terms for i in self._by_term.get(term, ())}
+        return any(near_identical(terms, self._terms[i]) for i in candidates)
+
+    def add(self, sentence: str) -> None:
+        """Remember ``sentence`` as shown."""
+        terms = sentence_terms(sentence)
+        if not terms:
+            self._bare.add(b" ".join(words_of(sentence)))
+            return
+        for term in terms:
+            self._by_term.setdefault(term, []).append(len(self._terms))
+        self._terms.append(terms)
