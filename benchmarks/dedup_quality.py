@@ -2,276 +2,45 @@
 
 Usage: python benchmarks/dedup_quality.py [--eval DIR] [--seed N] [--limit N]
 
-The labelled set (deterministic for a given --seed):
+The labelled set is described in benchmarks/dedup_labelled.py: articles and edited copies of them
+(truncated, paragraphs dropped or reordered, re-headlined, boilerplate, datelines, light
+copy-editing) as positives; different articles (same BBC category, random, verbatim overlap,
+nearest by TF-IDF) as negatives; all parsed by digest.ingest as users' files are.
 
-* the pool: every article of cnndm_dev, cnndm_see_dev and bbc_dev, except later versions of a
-  story the data already holds: the two CNN/DailyMail files overlap, BBC repeats a few stories
-  word for word, and both hold republished or updated versions of one story. An article counts
-  as such a version when 60% of its (or the other's) 8-word shingles appear in the other; those
-  pairs are printed with their titles, to check by eye that they are one story. They are left
-  out because whether they are "different articles" is for a reader to judge, not a label;
-  different stories that merely reuse background paragraphs share well under 60% and stay in;
-* each pool article stays alone, gets one or two edited copies, or is replaced by two edited
-  versions (neither of them whole, like the seeds). The edits: truncated, paragraphs dropped or reordered,
-  re-headlined, boilerplate lines added, a dateline or a "date YYYY-MM-DD" prefix like the
-  seeds, and light copy-editing (quote style, a word added, dropped or changed);
-* every text, original or copy, goes through digest.ingest.parse_article as a user's file would;
-* positives: every pair of texts from one pool article (original-copy, copy-copy, version-version);
-* negatives: every pair of different pool articles in the same BBC category (same topic,
-  different story), 20,000 random pairs of different articles, every pair of different articles
-  that shares any 5-word shingle (verbatim overlap, where shingling could err), and each
-  article's nearest different article by TF-IDF cosine (same topic, where word overlap could err).
-
-Reports, for digest.dedup.group_articles (the whole corpus grouped at once, so chaining counts),
-precision and recall at the chosen threshold, a threshold sweep, recall per kind of edit, and the
-same numbers for the peers it was chosen against: Jaccard of the same shingles (what MinHash
-estimates), datasketch MinHash LSH when installed, and TF-IDF cosine. Also near-identical
-sentence detection (digest.dedup.near_identical). Prints numbers; asserts nothing.
+Reports, for digest.dedup (the whole corpus grouped at once, so chaining counts), precision and
+recall at the chosen thresholds, a threshold sweep, recall per kind of edit and false positives
+per kind of negative; the same numbers for the peers it was chosen against: Jaccard of the same
+shingles (what MinHash estimates), datasketch MinHash LSH when installed, and TF-IDF cosine; and
+near-identical sentence detection (digest.dedup.near_identical). Targets: precision >= 0.99,
+recall >= 0.95. Prints numbers; asserts nothing; exits 0 with a message when ../shared/eval is absent.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import random
 import sys
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dedup_labelled import (  # noqa: E402
+    Labelled,
+    Text,
+    arguments,
+    build_labelled,
+    copy_edit,
+    cosine,
+    describe,
+    have_eval,
+    tfidf_vectors,
+)
 
 from digest import dedup  # noqa: E402
-from digest.ingest import parse_article  # noqa: E402
-from digest.models import Article  # noqa: E402
-from digest.text import content_terms, split_sentences  # noqa: E402
+from digest.text import split_sentences  # noqa: E402
 
-EVAL_FILES = ("cnndm_dev.jsonl", "cnndm_see_dev.jsonl", "bbc_dev.jsonl")
 TARGET_PRECISION, TARGET_RECALL = 0.99, 0.95
-
-# Written for this benchmark: the kind of lines newsletters and sites wrap around a story.
-BOILERPLATE = (
-    "Sign up for our morning newsletter to get stories like this in your inbox.",
-    "Follow us on social media for the latest updates.",
-    "Copyright 2026 Example Media Group. All rights reserved.",
-    "Advertisement",
-    "Thanks for reading. Tell us what you think in the comments below.",
-    "This story has been updated with more details.",
-    "Want more stories like this? Our weekly briefing is free and lands every Friday.",
-    "Share this article with friends and family.",
-    "Have a news tip? Our reporters would like to hear from you.",
-    "Download our app to keep up with breaking news wherever you are.",
-)
-DATELINES = ("date {date} ", "LONDON (Reuters) - ", "WASHINGTON (AP) — ", "Hong Kong CNN Business —\n\n",
-             "NEW YORK (CNN) -- ")
-STRUCTURAL = ("none", "truncate", "drop", "reorder", "truncate+reorder", "drop+reorder")
-FILLERS = ("also", "now", "reportedly", "still", "then", "already")
-SWAPS = {"said": "says", "says": "said", "US": "United States", "U.S.": "US", "and": "as well as",
-         "but": "however", "after": "following", "before": "ahead of", "told": "informed"}
-
-
-@dataclass
-class Text:
-    """One text of the corpus: which pool article it comes from, how it was edited, and its parse."""
-
-    family: int
-    edits: tuple[str, ...]
-    article: Article
-    category: str | None = None
-
-
-@dataclass
-class Labelled:
-    """The corpus and its labelled pairs (index pairs into ``texts``, first < second)."""
-
-    texts: list[Text]
-    positives: set[tuple[int, int]]
-    negatives: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
-
-    @property
-    def all_negatives(self) -> set[tuple[int, int]]:
-        return set().union(*self.negatives.values())
-
-
-# --- the labelled set ---------------------------------------------------------------------------
-
-
-def load_pool(eval_dir: Path, limit: int | None) -> list[tuple[str, str | None, str]]:
-    """(id, BBC category or None, raw text) of every evaluation article, ``limit`` per file."""
-    pool = []
-    for name in EVAL_FILES:
-        with open(eval_dir / name, encoding="utf-8") as f:
-            for i, line in enumerate(f):
-                if limit is not None and i >= limit:
-                    break
-                item = json.loads(line)
-                pool.append((item["id"], item.get("category"), item["article"]))
-    return pool
-
-
-def repeated_in_data(articles: list[Article]) -> list[tuple[int, int, float]]:
-    """(earlier, later, share) for articles that are versions of an earlier one (8-word containment >= 0.6)."""
-    stats = dedup.pair_stats([a.body for a in articles], k=8)
-    return [(int(a), int(b), float(c)) for (a, b), c in zip(stats.pairs, stats.containment()) if c >= 0.6]
-
-
-def units_of(article: Article) -> list[str]:
-    """The paragraphs an editor works with; short or one-paragraph articles in two-sentence chunks."""
-    paragraphs = list(article.paragraphs)
-    if len(paragraphs) >= 4:
-        return paragraphs
-    sentences = [s for p in paragraphs for s in split_sentences(p)]
-    return [" ".join(sentences[i : i + 2]) for i in range(0, len(sentences), 2)] or paragraphs
-
-
-def copy_edit(paragraph: str, rng: random.Random, rate: float = 0.03) -> str:
-    """Small edits an editor makes: about ``rate`` of the words swapped, dropped or given a filler."""
-    words = paragraph.split(" ")
-    out = []
-    for word in words:
-        roll = rng.random()
-        if roll < rate / 3 and word in SWAPS:
-            out.append(SWAPS[word])
-        elif roll < rate / 3 and len(out) > 1:
-            continue  # dropped
-        elif roll < 2 * rate / 3:
-            out.extend((word, rng.choice(FILLERS)))
-        else:
-            out.append(word)
-    text = " ".join(out)
-    return text.replace('"', "“") if rng.random() < 0.5 else text.replace("“", '"').replace("”", '"')
-
-
-def edited_copy(article: Article, rng: random.Random) -> tuple[str, tuple[str, ...]]:
-    """A re-edited version of ``article`` as file text, and the names of the edits made."""
-    units = units_of(article)
-    structural = rng.choice(STRUCTURAL)
-    edits = [structural]
-    if "truncate" in structural:
-        units = units[: max(1, math.ceil(len(units) * rng.uniform(0.3, 0.8)))]
-    if "drop" in structural and len(units) > 2:
-        kept = [u for u in units if rng.random() > 0.25]
-        units = kept if len(kept) >= 2 else units[:2]
-    if "reorder" in structural and len(units) > 2:
-        for _ in range(rng.randint(2, 3)):
-            units.insert(rng.randrange(len(units)), units.pop(rng.randrange(len(units))))
-    if rng.random() < 0.5:
-        edits.append("copy-edited")
-        units = [copy_edit(u, rng) for u in units]
-    title = article.title
-    if rng.random() < 0.5:
-        edits.append("re-headlined")
-        lead = " ".join(units[0].split()[:8]).rstrip(".,;:")
-        title = rng.choice((f"UPDATE: {title}", f"{title} | Example News", lead[:1].upper() + lead[1:], ""))
-    body = list(units)
-    if rng.random() < 0.5:
-        edits.append("boilerplate")
-        lines = rng.sample(BOILERPLATE, rng.randint(1, 3))
-        body = (lines + body) if rng.random() < 0.3 else (body + lines)
-    prefix = ""
-    if rng.random() < 0.5:
-        edits.append("dateline")
-        prefix = rng.choice(DATELINES).format(date=f"20{rng.randint(10, 26)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
-        if prefix.startswith("date"):
-            title = ""  # as in the seed copy: a date prefix and no headline
-    body[0] = prefix + body[0]
-    text = (f"{title}\n\n" if title else "") + "\n\n".join(body) + "\n"
-    return text, tuple(edits)
-
-
-def build_labelled(eval_dir: Path, seed: int, limit: int | None) -> tuple[Labelled, list[str]]:
-    """The corpus of originals and edited copies with its labelled pairs; also the versions left out."""
-    rng = random.Random(seed)
-    raw = load_pool(eval_dir, limit)
-    parsed = [parse_article(text, f"{ident}.txt") for ident, _, text in raw]
-    versions = repeated_in_data(parsed)
-    repeats = {later for _, later, _ in versions}
-    left_out = [f"{share:.2f} {raw[a][0]} | {raw[b][0]}: {parsed[a].title[:40]!r} | {parsed[b].title[:40]!r}"
-                for a, b, share in versions]
-    texts: list[Text] = []
-    for family, ((ident, category, _), article) in enumerate(zip(raw, parsed)):
-        if family in repeats:
-            continue
-        # Alone; with one or two edited copies; or two edited versions without the original
-        # (like the seeds: neither file is the whole article).
-        shape = rng.choices(("alone", "one copy", "two copies", "two versions"), weights=(15, 55, 15, 15))[0]
-        if shape != "two versions":
-            texts.append(Text(family, ("original",), article, category))
-        for c in range({"alone": 0, "one copy": 1}.get(shape, 2)):
-            copy, edits = edited_copy(article, rng)
-            if shape == "two versions":
-                edits += ("two versions, no original",)
-            texts.append(Text(family, edits, parse_article(copy, f"{ident}-copy{c}.txt"), category))
-
-    by_family: dict[int, list[int]] = defaultdict(list)
-    for i, t in enumerate(texts):
-        by_family[t.family].append(i)
-    positives = {(a, b) for members in by_family.values() for x, a in enumerate(members) for b in members[x + 1 :]}
-    labelled = Labelled(texts, positives)
-
-    # One text per pool article (the original, else its first version) for the topic negatives.
-    originals = [members[0] for members in by_family.values()]
-    by_category: dict[str, list[int]] = defaultdict(list)
-    for i in originals:
-        if texts[i].category:
-            by_category[texts[i].category].append(i)
-    labelled.negatives["same BBC category"] = {
-        (a, b) for members in by_category.values() for x, a in enumerate(members) for b in members[x + 1 :]
-    }
-    random_pairs = set()
-    while len(random_pairs) < min(20_000, len(texts) * (len(texts) - 1) // 4):
-        a, b = sorted(rng.sample(range(len(texts)), 2))
-        if texts[a].family != texts[b].family:
-            random_pairs.add((a, b))
-    labelled.negatives["random"] = random_pairs
-    stats = dedup.pair_stats([t.article.body for t in texts])
-    labelled.negatives["share a 5-word shingle"] = {
-        (int(a), int(b)) for a, b in stats.pairs if texts[a].family != texts[b].family
-    }
-    vectors = tfidf_vectors([t.article for t in texts])
-    labelled.negatives["nearest by TF-IDF"] = nearest_other(vectors, texts, originals)
-    return labelled, left_out
-
-
-# --- the peers ----------------------------------------------------------------------------------
-
-
-def tfidf_vectors(articles: list[Article]) -> list[dict[str, float]]:
-    """Unit-length TF-IDF vectors of stemmed content words (log tf, smoothed idf)."""
-    counts = [Counter(content_terms(a.body)) for a in articles]
-    df = Counter(term for c in counts for term in c)
-    n = len(articles)
-    vectors = []
-    for c in counts:
-        v = {t: (1 + math.log(k)) * math.log((1 + n) / (1 + df[t])) for t, k in c.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items()})
-    return vectors
-
-
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())
-
-
-def nearest_other(vectors: list[dict[str, float]], texts: list[Text], originals: list[int]) -> set[tuple[int, int]]:
-    """For each original, the most TF-IDF-similar original of another pool article (via shared rare terms)."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i in originals:
-        for term, weight in sorted(vectors[i].items(), key=lambda kv: -kv[1])[:20]:
-            postings[term].append(i)
-    pairs = set()
-    for i in originals:
-        candidates = {j for term in sorted(vectors[i], key=lambda t: -vectors[i][t])[:20] for j in postings[term]}
-        candidates.discard(i)
-        if candidates:
-            best = max(candidates, key=lambda j: cosine(vectors[i], vectors[j]))
-            pairs.add((min(i, best), max(i, best)))
-    return pairs
 
 
 def minhash_groups(texts: list[Text], threshold: float, num_perm: int = 128) -> list[int] | None:
@@ -298,9 +67,6 @@ def _root(parent: list[int], i: int) -> int:
     while parent[i] != i:
         i = parent[i]
     return i
-
-
-# --- scoring ------------------------------------------------------------------------------------
 
 
 def precision_recall(same: set[tuple[int, int]], labelled: Labelled) -> tuple[float, float, int, int]:
@@ -330,13 +96,9 @@ def ours(labelled: Labelled, threshold: float, lede_threshold: float | None) -> 
     return group_of, seconds
 
 
-def pairwise(scores: dict[tuple[int, int], float], threshold: float) -> set[tuple[int, int]]:
-    return {pair for pair, score in scores.items() if score >= threshold}
-
-
 def line(name: str, threshold: float, p: float, r: float, fp: int, fn: int) -> str:
     mark = "  <- meets targets" if p >= TARGET_PRECISION and r >= TARGET_RECALL else ""
-    return f"  {name:<34} t={threshold:<5} precision {p:.4f}  recall {r:.4f}  (FP {fp}, FN {fn}){mark}"
+    return f"  {name:<38} t={threshold:<4} precision {p:.4f}  recall {r:.4f}  (FP {fp}, FN {fn}){mark}"
 
 
 def sentence_benchmark(labelled: Labelled, rng: random.Random) -> None:
@@ -347,7 +109,7 @@ def sentence_benchmark(labelled: Labelled, rng: random.Random) -> None:
         for s in sentences[:6]:
             edited = copy_edit(s, rng, rate=0.1)
             positives.append((dedup.sentence_terms(s), dedup.sentence_terms(edited)))
-        for a, b in zip(sentences, sentences[1:]):
+        for a, b in zip(sentences, sentences[1:], strict=False):
             negatives.append((dedup.sentence_terms(a), dedup.sentence_terms(b)))
     print(f"\nnear-identical sentences: {len(positives)} sentence/copy-edited pairs, "
           f"{len(negatives)} pairs of neighbouring sentences")
@@ -355,50 +117,29 @@ def sentence_benchmark(labelled: Labelled, rng: random.Random) -> None:
         tp = sum(dedup.near_identical(a, b, threshold=threshold) for a, b in positives)
         fp = sum(dedup.near_identical(a, b, threshold=threshold) for a, b in negatives)
         chosen = "  <- chosen" if threshold == dedup.SENTENCE_THRESHOLD else ""
-        print(f"  t={threshold}  precision {tp / max(1, tp + fp):.4f}  recall {tp / max(1, len(positives)):.4f}{chosen}")
+        recall = tp / max(1, len(positives))
+        print(f"  t={threshold}  precision {tp / max(1, tp + fp):.4f}  recall {recall:.4f}{chosen}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--eval", type=Path, default=PROJECT_ROOT.parent / "shared" / "eval",
-                        help="folder with the evaluation .jsonl files (default ../shared/eval)")
-    parser.add_argument("--seed", type=int, default=6, help="random seed for the edits and samples")
-    parser.add_argument("--limit", type=int, help="use only the first N articles of each file (quick runs)")
-    args = parser.parse_args()
-    if not all((args.eval / name).exists() for name in EVAL_FILES):
-        print(f"dedup_quality: {args.eval} not found (the team's evaluation data); nothing to measure.")
-        return 0
-
-    start = time.perf_counter()
-    labelled, left_out = build_labelled(args.eval, args.seed, args.limit)
-    families = len({t.family for t in labelled.texts})
-    print(f"labelled set: {families} pool articles, {len(labelled.texts)} texts with copies; "
-          f"{len(labelled.positives)} positive pairs, {len(labelled.all_negatives)} negative pairs "
-          f"({', '.join(f'{k}: {len(v)}' for k, v in labelled.negatives.items())}); built in "
-          f"{time.perf_counter() - start:.1f} s")
-    print(f"left out of the pool, {len(left_out)} later versions of a story the data already holds "
-          f"(8-word containment, ids, titles):")
-    for entry in left_out:
-        print(f"  {entry}")
-
+def report_ours(labelled: Labelled) -> None:
+    """The threshold sweep for digest.dedup, then the chosen rule in detail."""
     chosen = (dedup.THRESHOLD, dedup.LEDE_THRESHOLD)
-    print(f"\ndigest.dedup ({dedup.SHINGLE_WORDS}-word shingles, whole corpus grouped): one story when the "
-          "smaller text's containment >= t, or >= lede-t with the same lede")
-    chosen_group_of: list[int] = []
+    print(f"\ndigest.dedup ({dedup.SHINGLE_WORDS}-word shingles, the whole corpus grouped at once): one story "
+          "when the smaller text's containment >= t, or >= lede-t and both open the same way")
+    same: set[tuple[int, int]] = set()
     for threshold, lede_threshold in ((0.5, None), (0.6, None), (0.7, None), (0.8, None),
                                       (0.6, 0.5), (0.7, 0.4), (0.7, 0.5), (0.7, 0.6), (0.8, 0.5)):
         group_of, seconds = ours(labelled, threshold, lede_threshold)
-        p, r, fp, fn = precision_recall(same_pairs_of(group_of, labelled), labelled)
+        pairs = same_pairs_of(group_of, labelled)
         name = f"containment, lede-t={lede_threshold}" if lede_threshold else "containment alone"
-        note = f"  [{seconds:.2f} s]" + ("  <- chosen" if (threshold, lede_threshold) == chosen else "")
-        print(line(name, threshold, p, r, fp, fn) + note)
-        if (threshold, lede_threshold) == chosen:
-            chosen_group_of = group_of
+        is_chosen = (threshold, lede_threshold) == chosen
+        print(line(name, threshold, *precision_recall(pairs, labelled))
+              + f"  [{seconds:.2f} s]" + ("  <- chosen" if is_chosen else ""))
+        same = pairs if is_chosen else same
 
-    same = same_pairs_of(chosen_group_of, labelled)
-    p, r, fp, fn = precision_recall(same, labelled)
-    print(f"\nAT THE CHOSEN THRESHOLDS t={dedup.THRESHOLD}, lede-t={dedup.LEDE_THRESHOLD}: precision {p:.4f} (target {TARGET_PRECISION}), "
-          f"recall {r:.4f} (target {TARGET_RECALL})")
+    p, r, _, _ = precision_recall(same, labelled)
+    print(f"\nAT THE CHOSEN THRESHOLDS t={dedup.THRESHOLD}, lede-t={dedup.LEDE_THRESHOLD}: "
+          f"precision {p:.4f} (target {TARGET_PRECISION}), recall {r:.4f} (target {TARGET_RECALL})")
     print("  recall by edit:")
     by_edit: dict[str, list[bool]] = defaultdict(list)
     for a, b in labelled.positives:
@@ -406,24 +147,29 @@ def main() -> int:
             by_edit[edit].append((a, b) in same)
     for edit, hits in sorted(by_edit.items()):
         print(f"    {edit:<28} {sum(hits) / len(hits):.4f} of {len(hits)}")
-    print("  false positives by negative kind:")
+    print("  false positives by kind of negative:")
     for kind, pairs in labelled.negatives.items():
         print(f"    {kind:<28} {len(pairs & same)} of {len(pairs)}")
-    wrong = sorted(labelled.all_negatives & same)
-    for a, b in wrong[:20]:
+    for a, b in sorted(labelled.all_negatives & same)[:20]:
         ta, tb = labelled.texts[a].article, labelled.texts[b].article
         print(f"    grouped: {ta.path} | {tb.path}: {ta.title[:30]!r} | {tb.title[:30]!r}")
 
-    print("\npeers, pair by pair over the same labelled pairs:")
+
+def report_peers(labelled: Labelled) -> None:
+    """Jaccard of the same shingles and TF-IDF cosine pair by pair; datasketch MinHash LSH grouped."""
+    print("\npeers (Jaccard and TF-IDF judged pair by pair over the same labelled pairs):")
     stats = dedup.pair_stats([t.article.body for t in labelled.texts])
-    index = {(int(a), int(b)): i for i, (a, b) in enumerate(stats.pairs)}
-    containment, jaccard = stats.containment(), stats.jaccard()
+    jaccard = dict(zip(map(tuple, stats.pairs.tolist()), stats.jaccard().tolist(), strict=True))
+    vectors = tfidf_vectors([t.article for t in labelled.texts])
     labelled_pairs = labelled.positives | labelled.all_negatives
-    for name, values, thresholds in (("containment, pairwise", containment, (0.4, 0.5, 0.6)),
-                                     ("Jaccard of shingles", jaccard, (0.2, 0.3, 0.4, 0.5))):
-        scores = {pair: float(values[index[pair]]) if pair in index else 0.0 for pair in labelled_pairs}
+    for name, score, thresholds in (
+        ("Jaccard of shingles", lambda pair: jaccard.get(pair, 0.0), (0.2, 0.3, 0.4, 0.5)),
+        ("TF-IDF cosine", lambda pair: cosine(vectors[pair[0]], vectors[pair[1]]), (0.3, 0.4, 0.5, 0.6, 0.7)),
+    ):
+        scores = {pair: score(pair) for pair in labelled_pairs}
         for threshold in thresholds:
-            print(line(name, threshold, *precision_recall(pairwise(scores, threshold), labelled)))
+            same = {pair for pair, value in scores.items() if value >= threshold}
+            print(line(name, threshold, *precision_recall(same, labelled)))
     for threshold in (0.3, 0.5):
         start = time.perf_counter()
         group_of = minhash_groups(labelled.texts, threshold)
@@ -431,13 +177,20 @@ def main() -> int:
             print("  datasketch MinHash LSH: not installed (pip install datasketch to compare)")
             break
         seconds = time.perf_counter() - start
-        print(line("datasketch MinHash LSH (128)", threshold,
+        print(line("datasketch MinHash LSH (128), grouped", threshold,
                    *precision_recall(same_pairs_of(group_of, labelled), labelled)) + f"  [{seconds:.2f} s]")
-    vectors = tfidf_vectors([t.article for t in labelled.texts])
-    scores = {pair: cosine(vectors[pair[0]], vectors[pair[1]]) for pair in labelled_pairs}
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
-        print(line("TF-IDF cosine", threshold, *precision_recall(pairwise(scores, threshold), labelled)))
 
+
+def main() -> int:
+    args = arguments(__doc__.split("\n")[0])
+    if not have_eval(args.eval, "dedup_quality"):
+        return 0
+    start = time.perf_counter()
+    labelled, left_out = build_labelled(args.eval, args.seed, args.limit)
+    describe(labelled, left_out)
+    print(f"  (built in {time.perf_counter() - start:.1f} s)")
+    report_ours(labelled)
+    report_peers(labelled)
     sentence_benchmark(labelled, random.Random(args.seed))
     return 0
 

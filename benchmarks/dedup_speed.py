@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dedup_quality import EVAL_FILES, edited_copy, load_pool  # noqa: E402
+from dedup_labelled import EVAL_FILES, edited_copy, load_pool  # noqa: E402
 
 from digest import dedup  # noqa: E402
 from digest.ingest import parse_article  # noqa: E402
@@ -109,8 +109,8 @@ def main() -> int:
     merged = sum(len(g) for g in groups if len(g) > 1)
     verdict = "meets" if ours <= TARGET_SECONDS else "MISSES"
     print(f"digest.dedup.group_articles: {ours:.2f} s median of {args.repeat} "
-          f"(min {min(times):.2f} s; CPU {statistics.median(cpu):.2f} s) -> {len(groups):,} stories, {merged:,} articles in multi-source stories; "
-          f"{verdict} the {TARGET_SECONDS:.0f} s target")
+          f"(min {min(times):.2f} s; CPU {statistics.median(cpu):.2f} s) -> {len(groups):,} stories, "
+          f"{merged:,} articles in multi-source stories; {verdict} the {TARGET_SECONDS:.0f} s target")
 
     pure = time_pure_python(articles)
     print(f"the same shared-shingle counts in pure Python (dict index, no numpy): {pure:.2f} s "
