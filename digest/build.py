@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest import compose, ingest, output, render
+from digest import compose, dedup, ingest, output, render
 from digest.config import Settings
 from digest.models import Article, Digest, Rendered, Skipped, Summary
 from digest.summarize import summarize_article
@@ -68,7 +68,14 @@ def make_digest(
     skipped: Iterable[Skipped] = (),
     progress: Progress | None = None,
 ) -> tuple[Digest, Rendered]:
-    """Summarize, compose and render (within the email size limit) without writing anything."""
+    """Group versions of one story, summarize, compose and render (within the email size limit).
+
+    Writes nothing. Each story is summarized from its fullest version; the others become its sources.
+    """
+    groups = dedup.group_articles(articles)
+    if progress and len(groups) < len(articles):
+        progress(len(articles) - len(groups))  # merged versions need no summary of their own
+    articles = [group[0] for group in groups]
     summaries = summarize_all(
         articles,
         algorithm=settings.summary.algorithm,
@@ -85,6 +92,7 @@ def make_digest(
         timezone=settings.digest.timezone,
         preheader=settings.digest.preheader,
         skipped=tuple(skipped),
+        sources=groups,
     )
     return render.fit_for_email(
         digest,

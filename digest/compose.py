@@ -1,11 +1,17 @@
-"""Articles + Summaries → Digest: ordering, heading and preheader. Pure: no I/O, no clock."""
+"""Articles + Summaries → Digest: ordering, sources, no repeated sentence, heading and preheader.
+
+Pure: no I/O, no clock.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from digest.models import Article, Digest, Skipped, Story, Summary
+from digest.dedup import SentenceMemory
+from digest.models import Article, Digest, Sentence, Skipped, Story, Summary
+from digest.summarize import article_sentences, get_scorer
 
 
 def heading_for(title: str, day: dt.date) -> str:
@@ -30,6 +36,43 @@ def newest_first(stories: Iterable[Story]) -> list[Story]:
     )
 
 
+def without_repeats(stories: Iterable[Story]) -> list[Story]:
+    """The stories in order, no sentence shown twice: a summary sentence near-identical to one shown
+    earlier in the digest is replaced by that story's next-best sentence that is new.
+
+    Each story keeps its sentence count unless its article runs out of new sentences.
+    """
+    memory = SentenceMemory()
+    result = []
+    for story in stories:
+        repeated = []
+        for sentence in story.summary.sentences:
+            if memory.repeats(sentence.text):
+                repeated.append(sentence.index)
+            else:
+                memory.add(sentence.text)
+        if repeated:
+            story = dataclasses.replace(story, summary=_replace_repeats(story, set(repeated), memory))
+        result.append(story)
+    return result
+
+
+def _replace_repeats(story: Story, repeated: set[int], memory: SentenceMemory) -> Summary:
+    """The story's summary with the ``repeated`` sentences swapped for its best new ones (MMR-style)."""
+    article, summary = story.article, story.summary
+    sentences = article_sentences(article)
+    scores = get_scorer(summary.algorithm)(sentences, None if article.title_derived else article.title)
+    kept = [s for s in summary.sentences if s.index not in repeated]
+    taken = {s.index for s in summary.sentences}
+    for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
+        if len(kept) == len(summary.sentences):
+            break
+        if i not in taken and not memory.repeats(sentences[i]):
+            memory.add(sentences[i])
+            kept.append(Sentence(sentences[i], i, round(float(scores[i]), 6)))
+    return Summary(summary.algorithm, tuple(sorted(kept, key=lambda s: s.index)))
+
+
 def compose(
     items: Sequence[tuple[Article, Summary]],
     *,
@@ -39,9 +82,18 @@ def compose(
     timezone: str = "UTC",
     preheader: str = "",
     skipped: Sequence[Skipped] = (),
+    sources: Sequence[Sequence[Article]] | None = None,
 ) -> Digest:
-    """Build the digest for ``day`` from summarized articles, newest story first."""
-    stories = newest_first(Story(article, summary) for article, summary in items)
+    """Build the digest for ``day`` from summarized articles, newest story first, no sentence twice.
+
+    ``sources``, when given, has one entry per item: every article reporting that story, the
+    item's own (fullest) article first, as ``digest.dedup.group_articles`` groups them.
+    """
+    groups = sources if sources is not None else [()] * len(items)
+    stories = without_repeats(newest_first(
+        Story(article, summary, tuple(group) if len(group) > 1 else ())
+        for (article, summary), group in zip(items, groups, strict=True)
+    ))
     if not preheader and stories:
         preheader = " · ".join(s.article.title for s in stories[:3])
     return Digest(

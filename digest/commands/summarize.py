@@ -15,7 +15,7 @@ from digest.errors import ArticleError
 from digest.models import Article, Skipped, Summary
 
 
-def _article_json(article: Article, summary: Summary) -> dict[str, Any]:
+def _article_json(article: Article, summary: Summary, group: int, members: list[str]) -> dict[str, Any]:
     return {
         "path": article.path,
         "title": article.title,
@@ -25,6 +25,10 @@ def _article_json(article: Article, summary: Summary) -> dict[str, Any]:
         "place": article.place,
         "algorithm": summary.algorithm,
         "sentences": [{"text": s.text, "index": s.index, "score": s.score} for s in summary.sentences],
+        # Inputs that are versions of one story share a group number (1, 2, ... in input order);
+        # group_members lists their paths, fullest version (the one a digest shows) first.
+        "group": group,
+        "group_members": members,
     }
 
 
@@ -56,7 +60,7 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
 @click.option("-n", "--sentences", type=click.IntRange(min=1), help="Sentences per summary (default from config: 3).")
 @click.option("--words", type=click.IntRange(min=1), help="Word budget per summary, instead of a sentence count.")
 @click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article, with its story group.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for many files.")
 @click.pass_context
 def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs) -> None:
@@ -90,9 +94,16 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
             progress=advance,
         )
 
-    for article, summary in zip(articles, summaries):
+    group_of: dict[int, tuple[int, list[str]]] = {}
+    if fmt == "json":
+        from digest.dedup import group_indices
+
+        for number, members in enumerate(group_indices(articles), start=1):
+            paths = [articles[i].path for i in members]
+            group_of.update((i, (number, paths)) for i in members)
+    for position, (article, summary) in enumerate(zip(articles, summaries)):
         if fmt == "json":
-            click.echo(json.dumps(_article_json(article, summary), ensure_ascii=False))
+            click.echo(json.dumps(_article_json(article, summary, *group_of[position]), ensure_ascii=False))
         elif fmt == "markdown":
             click.echo(f"## {article.title}\n\n*{_meta_line(article)}*\n")
             for s in summary.sentences:
