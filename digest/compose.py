@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from digest.dedup import SentenceMemory
-from digest.models import Article, Digest, Sentence, Skipped, Story, Summary
+from digest.models import DATE_SOURCES, Article, Digest, Sentence, Skipped, Story, Summary
 from digest.summarize import article_sentences, get_scorer
 
 
@@ -73,6 +73,24 @@ def _replace_repeats(story: Story, repeated: set[int], memory: SentenceMemory) -
     return Summary(summary.algorithm, tuple(sorted(kept, key=lambda s: s.index)))
 
 
+def best_dated(article: Article, versions: Sequence[Article]) -> Article:
+    """The article, re-dated when another version of its story states its date more reliably.
+
+    A file's modification time says when it was saved, not when the story ran: a version that
+    states its date (front matter, header, dateline …) is better evidence. At equal reliability
+    the article keeps its own date.
+    """
+    def trust(a: Article) -> int:
+        if a.date is None or a.date_source not in DATE_SOURCES:
+            return -1
+        return len(DATE_SOURCES) - DATE_SOURCES.index(a.date_source)
+
+    best = max(versions, key=lambda a: (trust(a), a.date or dt.date.min), default=article)
+    if trust(best) <= trust(article):
+        return article
+    return dataclasses.replace(article, date=best.date, date_source=best.date_source)
+
+
 def compose(
     items: Sequence[tuple[Article, Summary]],
     *,
@@ -91,7 +109,7 @@ def compose(
     """
     groups = sources if sources is not None else [()] * len(items)
     stories = without_repeats(newest_first(
-        Story(article, summary, tuple(group) if len(group) > 1 else ())
+        Story(best_dated(article, group), summary, tuple(group) if len(group) > 1 else ())
         for (article, summary), group in zip(items, groups, strict=True)
     ))
     if not preheader and stories:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -113,3 +114,18 @@ def test_summarize_json_groups_the_seeds():
     records = summarize_json(short, full, FIXTURES / "council-roads.txt")
     assert [r["group"] for r in records] == [1, 1, 2]
     assert records[0]["group_members"] == [str(full), str(short)]
+
+
+def test_story_takes_the_most_trustworthy_date_of_its_versions():
+    """The fuller seed has only a file date; the shorter copy states 2019-10-08: the story shows that."""
+    from digest.compose import best_dated
+    from digest.ingest import read_article
+
+    full = read_article(shared_path("seeds", SEED_FULL))
+    short = read_article(shared_path("seeds", "000_286a19878007b156.txt"))
+    assert full.date_source == "mtime" and short.date_source == "prefix"
+    dated = best_dated(full, (full, short))
+    assert (dated.date, dated.date_source) == (dt.date(2019, 10, 8), "prefix")
+    assert dated.body == full.body and dated.title == full.title
+    # a stated date is never replaced by a file date
+    assert best_dated(short, (short, full)) is short

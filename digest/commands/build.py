@@ -46,4 +46,5 @@ def build(ctx: click.Context, day, seeds, out, config_path, jobs, as_json, quiet
             "written": [str(p) for p in result.written],
         }))
     elif not quiet:
-        click.echo(f"Built {result.digest.heading}: {len(result.digest.stories)} stories → {result.written[0]}")
+        count = len(result.digest.stories)
+        click.echo(f"Built {result.digest.heading}: {count} {'story' if count == 1 else 'stories'} → {result.written[0]}")
