@@ -17,6 +17,8 @@ import click
 from digest import __version__
 from digest.commands.build import build
 from digest.commands.info import algorithms, config_cmd
+from digest.commands.run import run
+from digest.commands.status import status
 from digest.commands.summarize import summarize
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
@@ -66,7 +68,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = {"settings_loader": loader}
 
 
-for command in (build, summarize, algorithms, config_cmd):
+for command in (build, summarize, algorithms, config_cmd, run, status):
     cli.add_command(command)
 
 
