@@ -140,7 +140,7 @@ class WatchSection:
     """[watch]: how ``digest run`` notices new, changed and removed files in the seeds folder."""
 
     settle_seconds: float = _opt(1.0, "A file is read only once its size and mtime have not changed for this long.", _non_negative)
-    debounce_seconds: float = _opt(0.5, "Wait for this much quiet after a change before looking (coalesces bursts).", _non_negative)
+    debounce_seconds: float = _opt(0.5, "Changes soon after a look wait for this much quiet before the next look (coalesces bursts).", _non_negative)
     polling: bool = _opt(False, "Poll instead of using file-system events (for network file systems).")
     poll_interval_seconds: float = _opt(1.0, "With polling = true: seconds between polls.", _positive)
     rescan_seconds: float = _opt(60.0, "Full rescan of the seeds folder every this many seconds, in case an event was missed.", _positive)

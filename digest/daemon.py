@@ -1,9 +1,9 @@
 """``digest run``: keep the day's digest current as articles arrive, and build it on schedule.
 
 Threads: the main thread runs APScheduler's BlockingScheduler (``digest.schedule``); a watcher
-thread turns file-system events into ``notify()``; a worker thread waits for the folder to be
-quiet for the debounce period (or for a pending file to settle), then looks at the folder and
-rebuilds if anything changed. Every look and rebuild holds ``build_lock``, so the scheduled job
+thread turns file-system events into ``notify()``; a worker thread looks at the folder at once
+after the first change, waits for quiet while changes keep coming (debounce) and wakes when a
+pending file should have settled, and rebuilds when anything changed. Every look and rebuild holds ``build_lock``, so the scheduled job
 and arrivals never build at the same time. SIGINT/SIGTERM set ``stop``: watching ends, a rebuild
 in progress is abandoned before it writes (or finishes its few milliseconds of atomic writes),
 and the process exits 0.
@@ -50,9 +50,10 @@ class Daemon:
         self.build_lock = threading.Lock()
         self._cond = threading.Condition()
         self._dirty_since: float | None = None
-        self._last_event = 0.0
+        self._last_event = float("-inf")
         self._wake: float | None = None
         self._deferred_since: float | None = None
+        self._leading = False
         self._scheduler = None
         self._finished = threading.Event()
 
@@ -64,6 +65,7 @@ class Daemon:
             now = clock.monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
+                self._leading = now - self._last_event >= self.settings.watch.debounce_seconds
             self._last_event = now
             self._cond.notify()
 
@@ -117,10 +119,17 @@ class Daemon:
     # -- threads --------------------------------------------------------------------------------
 
     def _due(self) -> float | None:
+        """When the worker should look next (monotonic), or None to wait for an event."""
         times = []
         if self._dirty_since is not None:
             debounce = self.settings.watch.debounce_seconds
-            times.append(min(self._last_event + debounce, self._dirty_since + max(MAX_QUIET_WAIT, debounce)))
+            if self._leading:
+                # The first change after a quiet spell: look at once, so a file's settle period
+                # starts now rather than after the debounce.
+                times.append(self._dirty_since)
+            else:
+                # Changes keep coming (a burst, a slow writer): wait for quiet, within bounds.
+                times.append(min(self._last_event + debounce, self._dirty_since + max(MAX_QUIET_WAIT, debounce)))
         if self._wake is not None:
             times.append(self._wake)
         return min(times, default=None)

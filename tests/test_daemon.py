@@ -33,10 +33,13 @@ out = "out"
 [schedule]
 cron = "{{cron}}"
 timezone = "{{tz}}"
+log_file = "daemon.log"
 [watch]
 settle_seconds = {SETTLE}
 debounce_seconds = 0.1
 rescan_seconds = 30
+polling = {{polling}}
+poll_interval_seconds = 0.2
 """
 
 
@@ -78,8 +81,8 @@ class DigestRun:
                    timeout, f"log line {pattern!r}", self.log)
         assert len(re.findall(pattern, self.log())) >= count, f"daemon exited early:\n{self.log()}"
 
-    def stop(self, timeout: float = 5) -> int:
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, timeout: float = 5, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -99,8 +102,9 @@ def site(tmp_path):
     (tmp_path / "stage").mkdir()
     started: list[DigestRun] = []
 
-    def configure(cron: str = "", tz: str = "") -> None:
-        (tmp_path / "digest.toml").write_text(CONFIG.replace("{cron}", cron).replace("{tz}", tz), encoding="utf-8")
+    def configure(cron: str = "", tz: str = "", polling: bool = False) -> None:
+        text = CONFIG.replace("{cron}", cron).replace("{tz}", tz).replace("{polling}", str(polling).lower())
+        (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
 
     def start(name: str = "run") -> DigestRun:
         run = DigestRun(tmp_path, name)
@@ -215,8 +219,35 @@ def test_daemon_follows_the_seeds_folder_and_restarts_cleanly(site):
 
     third = start("third")
     third.wait_log("watching seeds")
-    assert third.stop() == 0
+    assert third.stop(sig=signal.SIGINT) == 0
+    assert "SIGINT received: stopping" in third.log()
     assert "empty.txt" not in third.log() and "new article" not in third.log()
+    # everything went to the configured log file too, all three runs
+    assert (folder / "daemon.log").read_text(encoding="utf-8").count("digest run started") == 3
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
+def test_a_replaced_seeds_folder_is_followed(site, polling):
+    """The seeds folder moved away and a new one put in its place (a remount, a sync tool)."""
+    folder, configure, start = site
+    configure(polling=polling)
+    seeds = folder / "seeds"
+    (seeds / "a.txt").write_text(article("Harbour wall"), encoding="utf-8")
+    run = start()
+    wait_until(lambda: story_count(folder, "Harbour wall") == 1, 15, "the first build", run.log)
+    arrive(folder, "b.txt", article("Tram depot"))
+    wait_until(lambda: story_count(folder, "Tram depot") == 1, 10, "an arrival", run.log)
+
+    os.rename(seeds, folder / "seeds.old")
+    run.wait_log("seeds folder seeds is missing")
+    assert story_count(folder, "Harbour wall") == 1  # a missing folder is not "everything deleted"
+    fresh = folder / "stage" / "seeds"
+    fresh.mkdir()
+    (fresh / "c.txt").write_text(article("Ferry timetable"), encoding="utf-8")
+    os.rename(fresh, seeds)
+    wait_until(lambda: story_count(folder, "Ferry timetable") == 1 and story_count(folder, "Harbour wall") == 0,
+               10, "the digest of the new folder", run.log)
+    assert run.stop() == 0
 
 
 def test_burst_is_coalesced_and_sigterm_during_a_rebuild_leaves_no_partial_files(site):
