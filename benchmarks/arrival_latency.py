@@ -101,7 +101,7 @@ def main() -> int:
                 start = time.perf_counter()
                 os.replace(stage / f"a{n:05d}.txt", seeds / f"a{n:05d}.txt")
 
-                def listed() -> bool:
+                def listed(needle: str = needle) -> bool:
                     path = digest_file(out)
                     try:
                         return path is not None and needle in path.read_text(encoding="utf-8")

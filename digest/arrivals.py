@@ -119,10 +119,10 @@ class Arrivals:
             p: sig for p, sig in current.items()
             if p not in known or known[p].sig != sig or known[p].moved_to
         }
-        ready, wake = self.settler.observe(candidates, mono)
+        ready, _ = self.settler.observe(candidates, mono)
         for path in ready:
             self._read_settled(path, current[path], known.get(path), batch, mono)
-        wake = min((w for w in (wake, self._next_wake(mono)) if w is not None), default=None)
+        wake = self.settler.wake  # after reading: a file written to meanwhile is pending again
 
         self.store.apply(batch.outcomes, now)
         self._articles.update(batch.articles)
@@ -144,14 +144,9 @@ class Arrivals:
         """The file of a state key (a path relative to the seeds folder)."""
         return str(self.seeds / key)
 
-    def _next_wake(self, mono: float) -> float | None:
-        # Files put back by ``retry`` are pending too; observe() computed wake before that.
-        return None if not self.settler.pending else mono + self.settler.settle
-
     def _load_unchanged(self, current: dict[str, FileSig], known: dict, batch: _Batch) -> int:
         """Read known, unchanged articles not yet in memory (after a restart): no settling, no fanfare."""
         loaded = 0
-        max_bytes = self._max_bytes()
         for key, sig in current.items():
             k = known.get(key)
             if k is None or k.sig != sig or k.status != "ok" or key in self._articles:

@@ -126,12 +126,18 @@ def _select_mode(value: str) -> str | None:
 class ScheduleSection:
     """[schedule]: when ``digest run`` builds and hands on the day's digest, and what it contains."""
 
-    cron: str = _opt("0 7 * * *", "When `digest run` builds the day's digest and hands it to delivery: a cron expression (5 fields; 6 = seconds first); empty = never.", _cron)
+    cron: str = _opt(
+        "0 7 * * *", "When `digest run` builds the day's digest and hands it to delivery: a cron expression "
+        "(5 fields; 6 = seconds first); empty = never.", _cron)
     timezone: str = _opt("", "IANA timezone of the cron schedule; empty = digest.timezone.", _timezone_or_empty)
     send: bool = _opt(False, "Send the scheduled digest by email; false = build it only.")
-    select: str = _opt("arrived-today", "Articles in a digest built by `digest run`: arrived-today, since-last-send or last-hours (by first-seen time).", _select_mode)
+    select: str = _opt(
+        "arrived-today", "Articles in a digest built by `digest run`, by first-seen time: arrived-today, "
+        "since-last-send or last-hours.", _select_mode)
     hours: int = _opt(24, "With select = last-hours: how many hours back.", _positive)
-    misfire_grace_seconds: int = _opt(14400, "A scheduled run missed (machine asleep, daemon down) still runs, once, if this many seconds late or less.", _positive)
+    misfire_grace_seconds: int = _opt(
+        14400, "A scheduled run missed (machine asleep, daemon down) still runs, once, if at most this many "
+        "seconds late.", _positive)
     log_file: str = _opt("", "`digest run` also logs to this file; empty = stderr only.")
 
 
@@ -139,11 +145,14 @@ class ScheduleSection:
 class WatchSection:
     """[watch]: how ``digest run`` notices new, changed and removed files in the seeds folder."""
 
-    settle_seconds: float = _opt(1.0, "A file is read only once its size and mtime have not changed for this long.", _non_negative)
-    debounce_seconds: float = _opt(0.5, "Changes soon after a look wait for this much quiet before the next look (coalesces bursts).", _non_negative)
+    settle_seconds: float = _opt(
+        1.0, "A file is read only once its size and mtime have not changed for this long.", _non_negative)
+    debounce_seconds: float = _opt(
+        0.5, "Changes in quick succession wait for this much quiet before a look (coalesces bursts).", _non_negative)
     polling: bool = _opt(False, "Poll instead of using file-system events (for network file systems).")
     poll_interval_seconds: float = _opt(1.0, "With polling = true: seconds between polls.", _positive)
-    rescan_seconds: float = _opt(60.0, "Full rescan of the seeds folder every this many seconds, in case an event was missed.", _positive)
+    rescan_seconds: float = _opt(
+        60.0, "Full rescan of the seeds folder every this many seconds, in case an event was missed.", _positive)
     quarantine_move: bool = _opt(False, "Move files that cannot be read to seeds/.quarantine/ (else they stay, listed in state).")
 
 

@@ -2,11 +2,11 @@
 
 Threads: the main thread runs APScheduler's BlockingScheduler (``digest.schedule``); a watcher
 thread turns file-system events into ``notify()``; a worker thread looks at the folder at once
-after the first change, waits for quiet while changes keep coming (debounce) and wakes when a
-pending file should have settled, and rebuilds when anything changed. Every look and rebuild holds ``build_lock``, so the scheduled job
-and arrivals never build at the same time. SIGINT/SIGTERM set ``stop``: watching ends, a rebuild
-in progress is abandoned before it writes (or finishes its few milliseconds of atomic writes),
-and the process exits 0.
+after the first change, waits for quiet while changes keep coming (debounce), wakes when a
+pending file should have settled, and rebuilds when anything changed. Every look and rebuild
+holds ``build_lock``, so the scheduled job and arrivals never build at the same time.
+SIGINT/SIGTERM set ``stop``: watching ends, a rebuild in progress is abandoned before it writes
+(or finishes its few milliseconds of atomic writes), and the process exits 0.
 """
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ class Daemon:
     # -- events and looking ---------------------------------------------------------------------
 
     def notify(self, paths: set[str] | None = None) -> None:
-        """Something in the seeds folder changed (or may have): look after the debounce period."""
+        """Something in the seeds folder changed (or may have): look soon.
+
+        ``paths`` (from the watcher) is only a hint: every look rescans the folder.
+        """
         with self._cond:
             now = clock.monotonic()
             if self._dirty_since is None:

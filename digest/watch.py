@@ -77,8 +77,12 @@ class Settler:
                 ready.append(path)
         for path in ready:
             del self._pending[path]
-        wake = min((since + self.settle for _, since in self._pending.values()), default=None)
-        return sorted(ready), wake
+        return sorted(ready), self.wake
+
+    @property
+    def wake(self) -> float | None:
+        """The monotonic time at which the earliest pending file may have settled, or None."""
+        return min((since + self.settle for _, since in self._pending.values()), default=None)
 
     def retry(self, path: str, sig: FileSig, mono: float) -> None:
         """Put a file back to settle again (it changed while we read it)."""

@@ -198,7 +198,8 @@ def test_daemon_follows_the_seeds_folder_and_restarts_cleanly(site):
     # a second daemon on the same out folder refuses at once
     second = run_digest("--config", "digest.toml", "run", cwd=folder, timeout=30)
     assert second.returncode == 5
-    assert second.stderr.decode().strip() == f"digest: error: another `digest run` (pid {run.proc.pid}) is already using out/state"
+    assert second.stderr.decode().strip() == (
+        f"digest: error: another `digest run` (pid {run.proc.pid}) is already using out/state")
 
     assert run.stop() == 0
     assert not (folder / "out" / "state" / "daemon.lock").exists()
