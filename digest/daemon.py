@@ -201,7 +201,7 @@ class Daemon:
 
     def run(self) -> None:
         """Run until ``request_stop``: initial build, then watcher, worker and scheduler."""
-        schedule.set_daemon(self)
+        schedule.register_daemon(self)
         threads = []
         try:
             self.prime()
@@ -224,7 +224,7 @@ class Daemon:
                 self._cond.notify_all()
             for thread in threads:
                 thread.join(timeout=STOP_TIMEOUT)
-            schedule.set_daemon(None)
+            schedule.register_daemon(self, running=False)
             self._finished.set()
 
     def request_stop(self, reason: str) -> None:

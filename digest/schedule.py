@@ -44,9 +44,10 @@ SCHEDULED_JOB_ID = "scheduled-digest"
 RESCAN_JOB_ID = "rescan"
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
-#: The daemon whose scheduled job runs in this process (jobs in a persistent store are stored
-#: by reference to a module-level function, so the function finds its daemon here).
-_daemon: Any = None
+#: The daemons running in this process, by state database. A job in a persistent store is
+#: stored as a reference to a module-level function plus arguments, so the function gets the
+#: database path and finds its daemon here.
+_daemons: dict[str, Any] = {}
 
 
 # -- cron expressions ---------------------------------------------------------------------------
@@ -168,7 +169,8 @@ def build_scheduler(settings: Settings, db_path: str | Path, *, rescan: Callable
     log.info("scheduled digest %r (%s): next run %s", settings.schedule.cron, tz.key,
              nxt.isoformat() if nxt else "never")
     scheduler.add_job(
-        scheduled_digest_job, trigger, id=SCHEDULED_JOB_ID, name="scheduled digest", jobstore="default",
+        scheduled_digest_job, trigger, args=[_key(db_path)], id=SCHEDULED_JOB_ID, name="scheduled digest",
+        jobstore="default",
         replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=settings.schedule.misfire_grace_seconds, **extra,
     )
@@ -207,17 +209,23 @@ def stored_next_run(settings: Settings, db_path: str | Path) -> dt.datetime | No
 # -- the scheduled digest -----------------------------------------------------------------------
 
 
-def set_daemon(daemon: Any) -> None:
-    """Register the daemon whose ``scheduled_run`` the scheduled job calls (None to clear)."""
-    global _daemon
-    _daemon = daemon
+def _key(db_path: str | Path) -> str:
+    return str(Path(db_path).resolve())
 
 
-def scheduled_digest_job() -> None:
+def register_daemon(daemon: Any, running: bool = True) -> None:
+    """Make ``daemon`` the one the scheduled job of its state database runs (or forget it)."""
+    if running:
+        _daemons[_key(daemon.db_path)] = daemon
+    else:
+        _daemons.pop(_key(daemon.db_path), None)
+
+
+def scheduled_digest_job(db_path: str) -> None:
     """The scheduled job (stored by reference): build the day's digest, then deliver it."""
-    daemon = _daemon
+    daemon = _daemons.get(db_path)
     if daemon is None:
-        log.error("scheduled digest fired with no daemon running in this process")
+        log.error("scheduled digest fired with no daemon running for %s", db_path)
         return
     run_scheduled_digest(daemon)
 

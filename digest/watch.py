@@ -41,6 +41,8 @@ def scan_folder(folder: str | os.PathLike[str], patterns: Sequence[str]) -> dict
         paths = find_article_files(folder, patterns)
     except ArticleError:
         return None  # the folder is missing (or is a file): unknown, which is not the same as empty
+    if not Path(folder).is_dir():
+        return None  # it went away while we listed it (os.walk then quietly skips what it cannot list)
     found: dict[str, FileSig] = {}
     for path in paths:
         try:
@@ -112,10 +114,13 @@ def watch_folder(
 
     Blocks (run it in a thread). Survives the folder disappearing or the watcher failing: it logs
     once, waits and starts again, and calls ``on_change`` after restarting so nothing is missed.
+    When file-system events cannot be had at all (the per-user inotify limit is used up, say) it
+    polls instead.
     """
     folder = Path(folder)
     reported = False
     while not stop.is_set():
+        started = False
         try:
             identity = folder.stat().st_ino
         except OSError:
@@ -143,6 +148,7 @@ def watch_folder(
                 poll_delay_ms=int(poll_interval * 1000),
                 raise_interrupt=False,
             ):
+                started = True
                 if changes:
                     on_change({path for _, path in changes})
                 try:
@@ -151,7 +157,12 @@ def watch_folder(
                 except OSError:
                     break
         except Exception as exc:  # noqa: BLE001 - the watcher must never take the daemon down
-            log.warning("watching %s failed (%s); restarting", folder, exc)
-            stop.wait(RETRY_SECONDS)
+            if not started and not polling:
+                log.warning("file-system events unavailable for %s (%s); polling every %g s instead",
+                            folder, exc, poll_interval)
+                polling = True
+            else:
+                log.warning("watching %s failed (%s); restarting", folder, exc)
+                stop.wait(RETRY_SECONDS)
         if not stop.is_set():
             on_change({str(folder)})

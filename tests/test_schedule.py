@@ -113,7 +113,6 @@ def daemon_factory(tmp_path):
         return Daemon(settings, ArticleStore(state), state.path)
 
     yield make
-    schedule.set_daemon(None)
     for state in opened:
         state.close()
 
@@ -123,7 +122,7 @@ class Running:
 
     def __init__(self, daemon: Daemon):
         self.daemon = daemon
-        schedule.set_daemon(daemon)
+        schedule.register_daemon(daemon)
         self.scheduler = schedule.build_scheduler(daemon.settings, daemon.db_path, rescan=daemon.notify)
         self.thread = threading.Thread(target=schedule.run_scheduler, args=(self.scheduler,), daemon=True)
         self.thread.start()
@@ -135,6 +134,7 @@ class Running:
         assert schedule.stop_scheduler(self.scheduler)
         self.thread.join(5)
         assert not self.thread.is_alive()
+        schedule.register_daemon(self.daemon, running=False)
 
 
 def wait_for(condition, timeout: float) -> bool:
@@ -189,15 +189,15 @@ def test_a_run_missed_while_stopped_runs_once_on_start(daemon_factory):
 
 
 def test_missed_runs_coalesce_into_one_and_late_ones_past_grace_are_skipped(daemon_factory):
-    now = dt.datetime.now(zoneinfo.ZoneInfo(TZ)).replace(microsecond=0)
+    now = dt.datetime.now(zoneinfo.ZoneInfo(TZ)).replace(microsecond=0)  # runs start 1-2 s from now
     # Three runs (one a second) missed while "asleep" → one run on waking, not three.
-    every_second = fire_time_at(now + dt.timedelta(seconds=1), seconds=3)
+    every_second = fire_time_at(now + dt.timedelta(seconds=2), seconds=3)
     Running(daemon_factory(out="coalesce", cron=every_second, misfire_grace_seconds=30)).stop()
     # A run missed by more than the grace time → skipped until the next scheduled time.
-    once = fire_time_at(now + dt.timedelta(seconds=1))
+    once = fire_time_at(now + dt.timedelta(seconds=2))
     Running(daemon_factory(out="grace", cron=once, misfire_grace_seconds=1)).stop()
 
-    wait_for(lambda: dt.datetime.now(zoneinfo.ZoneInfo(TZ)) > now + dt.timedelta(seconds=4.2), timeout=6)
+    wait_for(lambda: dt.datetime.now(zoneinfo.ZoneInfo(TZ)) > now + dt.timedelta(seconds=5.2), timeout=7)
     woken = daemon_factory(out="coalesce", cron=every_second, misfire_grace_seconds=30)
     late = daemon_factory(out="grace", cron=once, misfire_grace_seconds=1)
     running = [Running(woken), Running(late)]

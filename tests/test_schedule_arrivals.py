@@ -290,3 +290,54 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     with DaemonLock(folder) as lock:
         assert lock.stale_pid == dead_pid
         assert (folder / "daemon.lock").read_text(encoding="ascii").strip() == str(os.getpid())
+
+
+# -- the watcher --------------------------------------------------------------------------------
+
+
+def test_watcher_reports_changes_and_falls_back_to_polling(tmp_path, monkeypatch, caplog):
+    """Without file-system events (inotify instances are a per-user limit) the watcher polls.
+
+    The failure is simulated by making the events watcher raise as watchfiles does when that
+    limit is reached ("Too many open files"): using the limit up for real would break every
+    other process of this user on the machine.
+    """
+    import threading
+    import time
+
+    import watchfiles
+
+    from digest import watch
+
+    real_watch = watchfiles.watch
+    modes: list[bool] = []
+
+    def events_unavailable(*args, **kwargs):
+        modes.append(kwargs["force_polling"])
+        if not kwargs["force_polling"]:
+            raise RuntimeError("Error creating recommended watcher: Too many open files (os error 24)")
+        return real_watch(*args, **kwargs)
+
+    monkeypatch.setattr(watch.watchfiles, "watch", events_unavailable)
+    caplog.set_level(logging.INFO, logger="digest")
+    seen: list[set[str]] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=watch.watch_folder, args=(tmp_path, seen.append, stop),
+                              kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:  # the catch-up call after switching
+            time.sleep(0.02)
+        (tmp_path / "late.txt").write_text("x", encoding="utf-8")
+        (tmp_path / ".late.txt.swp").write_text("x", encoding="utf-8")
+        while not any(str(tmp_path / "late.txt") in batch for batch in seen) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert modes[:2] == [False, True]
+    assert "file-system events unavailable" in caplog.text and "polling every 0.1 s instead" in caplog.text
+    assert any(str(tmp_path / "late.txt") in batch for batch in seen)
+    assert not any(".swp" in path for batch in seen for path in batch)
+    assert not thread.is_alive()
