@@ -334,7 +334,7 @@ def daemon_status(settings: Settings, now: dt.datetime) -> dict:
         "seeds": str(settings.paths.seeds),
         "out": str(settings.paths.out),
         "state": str(db_path),
-        "daemon": {"running": pid is not None, "pid": pid},
+        "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
         "schedule": {
             "cron": settings.schedule.cron or None,
             "timezone": schedule.schedule_timezone(settings),

@@ -26,21 +26,26 @@ def read_owner(path: str | os.PathLike[str]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists (ours or another user's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def holder(state_folder: str | os.PathLike[str]) -> int | None:
-    """The pid of the daemon holding the lock of ``state_folder``, or None when no live daemon does."""
-    pid = read_owner(Path(state_folder) / LOCK_NAME)
-    return pid if pid is not None and pid_alive(pid) else None
+    """The pid of the daemon holding the lock of ``state_folder`` (-1: not written yet), or None.
+
+    Asks the kernel (a shared lock attempt, dropped at once) rather than trusting the pid in
+    the file, which may belong to a killed daemon or, by now, to an unrelated process.
+    """
+    path = Path(state_folder) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return read_owner(path) or -1
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 class DaemonLock:
