@@ -37,9 +37,9 @@ log_file = "daemon.log"
 [watch]
 settle_seconds = {SETTLE}
 debounce_seconds = 0.1
-rescan_seconds = 30
+rescan_seconds = {{rescan}}
 polling = {{polling}}
-poll_interval_seconds = 0.2
+poll_interval_seconds = {{poll}}
 """
 
 
@@ -102,8 +102,9 @@ def site(tmp_path):
     (tmp_path / "stage").mkdir()
     started: list[DigestRun] = []
 
-    def configure(cron: str = "", tz: str = "", polling: bool = False) -> None:
+    def configure(cron: str = "", tz: str = "", polling: bool = False, poll: float = 0.2, rescan: float = 30) -> None:
         text = CONFIG.replace("{cron}", cron).replace("{tz}", tz).replace("{polling}", str(polling).lower())
+        text = text.replace("{poll}", str(poll)).replace("{rescan}", str(rescan))
         (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
 
     def start(name: str = "run") -> DigestRun:
@@ -248,6 +249,17 @@ def test_a_replaced_seeds_folder_is_followed(site, polling):
     os.rename(fresh, seeds)
     wait_until(lambda: story_count(folder, "Ferry timetable") == 1 and story_count(folder, "Harbour wall") == 0,
                10, "the digest of the new folder", run.log)
+    assert run.stop() == 0
+
+
+def test_the_periodic_rescan_catches_what_the_watcher_missed(site):
+    # A poller that looks once an hour stands in for a watcher that lost an event.
+    folder, configure, start = site
+    configure(polling=True, poll=3600, rescan=0.5)
+    run = start()
+    run.wait_log("watching seeds")
+    arrive(folder, "a.txt", article("Harbour wall"))
+    wait_until(lambda: story_count(folder, "Harbour wall") == 1, 10, "the rescan to find the file", run.log)
     assert run.stop() == 0
 
 
