@@ -19,8 +19,10 @@ from digest.commands.build import build
 from digest.commands.eval import eval_cmd
 from digest.commands.fetch import fetch
 from digest.commands.info import algorithms, config_cmd
+from digest.commands.run import run
 from digest.commands.send import send
 from digest.commands.serve import serve
+from digest.commands.status import status
 from digest.commands.subscribers import subscribers
 from digest.commands.summarize import summarize
 from digest.commands.unsubscribe import unsubscribe
@@ -74,7 +76,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 for command in (
-    build, summarize, eval_cmd, fetch, algorithms, config_cmd, send, subscribers, unsubscribe, serve,
+    build, summarize, run, status, send, subscribers, unsubscribe, serve, fetch, eval_cmd, algorithms, config_cmd,
 ):
     cli.add_command(command)
 

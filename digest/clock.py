@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 
 
@@ -14,3 +15,8 @@ def now(timezone: str = "UTC") -> dt.datetime:
 def today(timezone: str = "UTC") -> dt.date:
     """Today's date in ``timezone``."""
     return now(timezone).date()
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never jumps (for waits and settle periods), not a time of day."""
+    return time.monotonic()

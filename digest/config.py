@@ -197,6 +197,60 @@ class FeedsSection:
     pages: bool = _opt(True, "Also download each item's page for its full text; false = the feed's own text.")
     max_items: int = _opt(50, "Newest items taken from each feed per run.", _positive)
 
+#: How ``digest run`` chooses the articles of a day's digest (by the time each was first seen).
+SELECT_MODES = ("arrived-today", "since-last-send", "last-hours")
+
+
+def _cron(value: str) -> str | None:
+    if not value:
+        return None  # empty: no scheduled job
+    # Imported lazily: only digest.schedule imports apscheduler.
+    from digest.schedule import cron_problem
+
+    return cron_problem(value)
+
+
+def _timezone_or_empty(value: str) -> str | None:
+    return _timezone(value) if value else None
+
+
+def _select_mode(value: str) -> str | None:
+    return None if value in SELECT_MODES else f"unknown mode {value!r}; choose one of: {', '.join(SELECT_MODES)}"
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    """[schedule]: when ``digest run`` builds and hands on the day's digest, and what it contains."""
+
+    cron: str = _opt(
+        "0 7 * * *", "When `digest run` builds the day's digest and hands it to delivery: a cron expression "
+        "(5 fields; 6 = seconds first); empty = never.", _cron)
+    timezone: str = _opt("", "IANA timezone of the cron schedule; empty = digest.timezone.", _timezone_or_empty)
+    send: bool = _opt(False, "Send the scheduled digest by email; false = build it only.")
+    select: str = _opt(
+        "arrived-today", "Articles in a digest built by `digest run`, by first-seen time: arrived-today, "
+        "since-last-send or last-hours.", _select_mode)
+    hours: int = _opt(24, "With select = last-hours: how many hours back.", _positive)
+    misfire_grace_seconds: int = _opt(
+        14400, "A scheduled run missed (machine asleep, daemon down) still runs, once, if at most this many "
+        "seconds late.", _positive)
+    log_file: str = _opt("", "`digest run` also logs to this file; empty = stderr only.")
+
+
+@dataclass(frozen=True)
+class WatchSection:
+    """[watch]: how ``digest run`` notices new, changed and removed files in the seeds folder."""
+
+    settle_seconds: float = _opt(
+        1.0, "A file is read only once its size and mtime have not changed for this long.", _non_negative)
+    debounce_seconds: float = _opt(
+        0.5, "Changes in quick succession wait for this much quiet before a look (coalesces bursts).", _non_negative)
+    polling: bool = _opt(False, "Poll instead of using file-system events (for network file systems).")
+    poll_interval_seconds: float = _opt(1.0, "With polling = true: seconds between polls.", _positive)
+    rescan_seconds: float = _opt(
+        60.0, "Full rescan of the seeds folder every this many seconds, in case an event was missed.", _positive)
+    quarantine_move: bool = _opt(False, "Move files that cannot be read to seeds/.quarantine/ (else they stay, listed in state).")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -210,6 +264,8 @@ class Settings:
     email: EmailSection = field(default_factory=EmailSection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
     feeds: FeedsSection = field(default_factory=FeedsSection)
+    schedule: ScheduleSection = field(default_factory=ScheduleSection)
+    watch: WatchSection = field(default_factory=WatchSection)
     #: The file these settings were read from, or None for built-in defaults.
     source: str | None = None
 
