@@ -34,7 +34,7 @@ from textgen import article_text  # noqa: E402  (distinct prose: near-duplicates
 
 def article(n: int) -> str:
     """A short, distinct article of our own words."""
-    return article_text(f"Story {n:05d}")
+    return article_text(f"Story {n:05d} about town")
 
 
 def digest_file(out: Path) -> Path | None:
