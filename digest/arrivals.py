@@ -12,6 +12,7 @@ a rebuild that another file triggered. No clock, no threads here: callers pass `
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import zoneinfo
@@ -30,6 +31,13 @@ from digest.watch import Settler, scan_folder
 log = logging.getLogger("digest.arrivals")
 
 QUARANTINE_DIR = ".quarantine"
+
+
+def file_hash(articles: tuple[Article, ...]) -> str:
+    """One identity for a file's articles: the article's own hash, or a hash of all of them."""
+    if len(articles) == 1:
+        return articles[0].content_hash
+    return hashlib.sha256("\n".join(a.content_hash for a in articles).encode("ascii")).hexdigest()
 
 
 class Cancelled(Exception):
@@ -59,7 +67,7 @@ class StepResult:
 @dataclass
 class _Batch:
     outcomes: list[Outcome] = field(default_factory=list)
-    articles: dict[str, Article] = field(default_factory=dict)
+    articles: dict[str, tuple[Article, ...]] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -87,12 +95,13 @@ class Arrivals:
         self.store = store
         self.seeds = Path(settings.paths.seeds)
         self.settler = Settler(settings.watch.settle_seconds)
-        self._articles: dict[str, Article] = {}
+        # One file can hold several articles (a mailbox, a multi-story newsletter).
+        self._articles: dict[str, tuple[Article, ...]] = {}
         self._missing_reported = False
 
     @property
-    def articles(self) -> dict[str, Article]:
-        """Path → the settled version of every readable article (a copy)."""
+    def articles(self) -> dict[str, tuple[Article, ...]]:
+        """Path → the settled articles of every readable file (a copy)."""
         return dict(self._articles)
 
     def step(self, *, now: dt.datetime, mono: float) -> StepResult:
@@ -160,11 +169,13 @@ class Arrivals:
                 batch.quarantined.append(item)
         return loaded
 
-    def _read(self, key: str) -> Article:
-        """Read and parse one file; any failure — even a parser bug on odd input — is an ArticleError."""
+    def _read(self, key: str) -> tuple[Article, ...]:
+        """Read and parse one file's articles; any failure — even a parser bug on odd input — is an ArticleError."""
         path = self.file(key)
         try:
-            return ingest.read_article(path, timezone=self.settings.digest.timezone, max_bytes=self._max_bytes())
+            return tuple(ingest.read_file_articles(
+                path, timezone=self.settings.digest.timezone, max_bytes=self._max_bytes()
+            ))
         except ArticleError:
             raise
         except Exception as exc:  # noqa: BLE001 - one strange file must not stop the daemon
@@ -172,7 +183,7 @@ class Arrivals:
 
     def _read_settled(self, key: str, sig: FileSig, known, batch: _Batch, mono: float) -> None:
         try:
-            article = self._read(key)
+            articles = self._read(key)
         except ArticleError as exc:
             if exc.reason == "no such file":
                 return  # deleted since the scan; the next scan handles it
@@ -189,8 +200,8 @@ class Arrivals:
         if after != sig:
             self.settler.retry(key, after, mono)  # written to while we read: settle again
             return
-        batch.articles[key] = article
-        batch.outcomes.append(Accepted(key, sig, article.content_hash))
+        batch.articles[key] = articles
+        batch.outcomes.append(Accepted(key, sig, file_hash(articles)))
         (batch.updated if known is not None and not known.moved_to else batch.added).append(key)
 
     def _quarantine(self, key: str, sig: FileSig, reason: str) -> Quarantined:
@@ -222,11 +233,11 @@ class Arrivals:
         chosen: list[Article] = []
         hashes: set[str] = set()
         for key in self.store.select_paths(since, until):
-            article = self._articles.get(key)
-            if article is None or article.content_hash in hashes:
-                continue  # not read in this run yet, or the same text under another name
-            hashes.add(article.content_hash)
-            chosen.append(article)
+            for article in self._articles.get(key, ()):  # nothing when not read in this run yet
+                if article.content_hash in hashes:
+                    continue  # the same text under another name
+                hashes.add(article.content_hash)
+                chosen.append(article)
         skipped = [Skipped(self.file(q.path), q.reason) for q in self.store.quarantined() if not q.moved_to]
         return chosen, skipped
 

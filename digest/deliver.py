@@ -150,9 +150,12 @@ def send_digest(
     transport: Transport | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    digest: Digest | None = None,
 ) -> SendReport:
     """Send ``day``'s digest to every active subscriber not yet sent it (or only to ``to``).
 
+    ``digest`` is the digest to send when the caller has just built it (the daemon, whose digest
+    holds the articles its selection chose); otherwise the day's digest is built or recomposed.
     ``resend`` sends a new copy even to those already sent. Per-recipient failures are reported,
     never raised; problems that would fail everyone stop the run and are in ``stopped``.
     """
@@ -169,7 +172,8 @@ def send_digest(
         try:
             letter = None if resend else sends.letter(state, day)
             if letter is None:
-                _fitted, letter = make_letter(day_digest(settings, day, now=now, write=not dry_run), settings)
+                chosen = digest if digest is not None else day_digest(settings, day, now=now, write=not dry_run)
+                _fitted, letter = make_letter(chosen, settings)
                 if not dry_run:
                     sends.save_letter(state, day, letter, now=now)
             factory = MessageFactory(letter, settings, now=now)

@@ -245,27 +245,33 @@ def run_scheduled_digest(daemon: Any) -> None:
     if built is None:
         result, detail = "failed", "the digest could not be built"
     else:
-        result, detail = _deliver(daemon.settings, day, cutoff)
+        result, detail = _deliver(daemon.settings, day, cutoff, built.digest)
     daemon.store.log_schedule_run(ScheduleRun(
         day=day, fired_at=fired, cutoff=cutoff, finished_at=clock.now(daemon.settings.digest.timezone),
         result=result, detail=detail, closes_edition=result in ("sent", "built"),
     ))
 
 
-def _deliver(settings: Settings, day: dt.date, now: dt.datetime) -> tuple[str, str]:
+def _deliver(settings: Settings, day: dt.date, now: dt.datetime, digest: Any = None) -> tuple[str, str]:
     """Hand the built digest of ``day`` to delivery; return (result, detail). Never raises.
 
-    Result: ``built`` when sending is off (``[schedule] send = false``), ``sent``, or ``failed``.
+    Result: ``built`` when sending is off (``[schedule] send = false``), ``sent`` when every
+    subscriber has it, or ``failed`` (some did not get it; a later run sends to them only).
     """
     if not settings.schedule.send:
         log.info("delivery not configured ([schedule] send = false): digest for %s built only", day)
         return "built", "delivery not configured"
     try:
-        from digest.deliver import send_digest  # lazily: the email part is optional
+        from digest.deliver import send_digest  # lazily: only a daemon that sends needs it
 
-        report = send_digest(settings, day, now=now)
+        report = send_digest(settings, day, now=now, digest=digest)
     except Exception as exc:  # noqa: BLE001 - a failed send is logged and recorded; the daemon goes on
         log.error("delivery of the digest for %s failed: %s", day, exc)
         return "failed", str(exc) or type(exc).__name__
-    log.info("delivered the digest for %s: %s", day, report)
-    return "sent", str(report)
+    detail = (f"{len(report.sent)} sent, {len(report.already_sent)} already sent, {len(report.failed)} failed"
+              + (f"; stopped: {report.stopped}" if report.stopped else ""))
+    if not report.ok:
+        log.error("delivery of the digest for %s incomplete: %s", day, detail)
+        return "failed", detail
+    log.info("delivered the digest for %s: %s", day, detail)
+    return "sent", detail

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import sys
 import threading
 import time
-import types
 import zoneinfo
 
 import pytest
@@ -19,7 +17,7 @@ import pytest
 from digest import schedule
 from digest.config import Settings, settings_from_mapping
 from digest.daemon import Daemon
-from digest.errors import ConfigError, DeliveryError
+from digest.errors import ConfigError
 from digest.store import State, state_dir
 from digest.store.articles import ArticleStore
 
@@ -235,21 +233,46 @@ def test_deliver_builds_only_when_sending_is_off(caplog):
     assert "delivery not configured" in caplog.text
 
 
-def test_deliver_calls_send_digest_and_survives_its_failure(monkeypatch, caplog):
-    # digest.deliver is written on the email branch, not this one: a stand-in module records the
-    # call and fails like a dead mail server would. The lead replaces this with the real send.
-    calls = []
+def test_deliver_sends_the_daemons_digest_once_and_survives_a_dead_server(tmp_path, caplog):
+    """The real hand-off: digest.deliver.send_digest through the outbox, then an unreachable SMTP server."""
+    from email import policy
+    from email.parser import BytesParser
 
-    def send_digest(settings, day, *, now):
-        calls.append((day, now))
-        if len(calls) == 2:
-            raise DeliveryError("SMTP server 127.0.0.1:1 refused the connection")
-        return "3 sent, 0 failed"
+    from digest import subscribers
+    from digest.compose import compose
+    from digest.models import Article, Sentence, Summary
+    from digest.store import State
 
-    monkeypatch.setitem(sys.modules, "digest.deliver", types.SimpleNamespace(send_digest=send_digest))
-    settings = Settings().override("schedule", send=True)
+    out = tmp_path / "out"
     day, now = dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 7, tzinfo=dt.timezone.utc)
-    assert schedule._deliver(settings, day, now) == ("sent", "3 sent, 0 failed")
-    assert schedule._deliver(settings, day, now) == ("failed", "SMTP server 127.0.0.1:1 refused the connection")
-    assert calls == [(day, now), (day, now)]
-    assert "delivery of the digest for 2026-11-21 failed" in caplog.text
+    with State.for_out_dir(out) as state:
+        subscribers.add(state, "ana@example.org", name="Ana", now=now)
+        subscribers.add(state, "bo@example.org", now=now)
+    # The digest the daemon built from its selection: one story that is not in any seeds folder.
+    article = Article(path="seeds/selected.txt", title="Only in the daemon's selection",
+                      body="The selected story.", date=day, date_source="header")
+    digest = compose([(article, Summary("news", (Sentence("The selected story.", 0, 1.0),)))],
+                     day=day, generated_at=now)
+    settings = settings_from_mapping({
+        "paths": {"seeds": str(tmp_path / "seeds"), "out": str(out)},
+        "schedule": {"send": True},
+    })
+    assert schedule._deliver(settings, day, now, digest) == ("sent", "2 sent, 0 already sent, 0 failed")
+    assert schedule._deliver(settings, day, now, digest) == ("sent", "0 sent, 2 already sent, 0 failed")
+    letters = sorted((out / "outbox" / day.isoformat()).glob("*.eml"))
+    assert len(letters) == 2
+    for path in letters:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        assert "Only in the daemon's selection" in message.get_body(("plain",)).get_content()
+
+    dead = settings_from_mapping({
+        "paths": {"seeds": str(tmp_path / "seeds"), "out": str(tmp_path / "out2")},
+        "schedule": {"send": True},
+        "email": {"transport": "smtp"},
+        "smtp": {"host": "127.0.0.1", "port": 9, "security": "none", "timeout": 2.0, "retries": 1, "backoff": 0.01},
+    })
+    with State.for_out_dir(tmp_path / "out2") as state:
+        subscribers.add(state, "ana@example.org", now=now)
+    result, detail = schedule._deliver(dead, day, now, digest)
+    assert result == "failed" and "stopped" in detail
+    assert "delivery of the digest for 2026-11-21 incomplete" in caplog.text

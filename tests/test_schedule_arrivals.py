@@ -92,6 +92,24 @@ def test_new_files_are_read_only_after_settling(env):
     assert arrivals.step(now=NOW, mono=5.0).changed is False  # nothing new: no rebuild
 
 
+def test_a_mailbox_arrives_as_every_story_it_holds(env):
+    """One file, several articles: the daemon reads them all instead of quarantining the file."""
+    import shutil
+    from pathlib import Path
+
+    seeds, store, make = env
+    arrivals = make(input={"patterns": ["*.txt", "*.mbox"]})
+    shutil.copy(Path(__file__).parent / "fixtures" / "formats" / "valley.mbox", seeds / "valley.mbox")
+    arrivals.step(now=NOW, mono=0.0)
+    result = arrivals.step(now=NOW, mono=1.0)
+    assert result.added == ("valley.mbox",) and not result.quarantined
+    from digest.ingest import read_file_articles
+
+    expected = sorted(a.title for a in read_file_articles(seeds / "valley.mbox"))
+    assert len(expected) >= 2 and "Snow ploughs on standby for the hill road" in expected
+    assert titles(arrivals) == expected
+
+
 def test_a_file_changed_while_being_read_settles_again(env, monkeypatch):
     seeds, _, make = env
     arrivals = make()
@@ -112,7 +130,7 @@ def test_a_file_changed_while_being_read_settles_again(env, monkeypatch):
     assert result.added == () and result.pending == ("growing.txt",)
     monkeypatch.setattr(arrivals, "_read", real_read)
     assert arrivals.step(now=NOW, mono=2.0).added == ("growing.txt",)
-    assert "late paragraph" in arrivals.articles["growing.txt"].body
+    assert "late paragraph" in arrivals.articles["growing.txt"][0].body
 
 
 def test_bad_file_is_quarantined_once_and_retried_when_fixed(env, caplog):
