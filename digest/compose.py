@@ -61,7 +61,9 @@ def _replace_repeats(story: Story, repeated: set[int], memory: SentenceMemory) -
     """The story's summary with the ``repeated`` sentences swapped for its best new ones (MMR-style)."""
     article, summary = story.article, story.summary
     sentences = article_sentences(article)
-    scores = get_scorer(summary.algorithm)(sentences, None if article.title_derived else article.title)
+    scores = get_scorer(summary.algorithm)(
+        sentences, None if article.title_derived else article.title, count=len(summary.sentences)
+    )
     kept = [s for s in summary.sentences if s.index not in repeated]
     taken = {s.index for s in summary.sentences}
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):

@@ -146,7 +146,8 @@ def _evaluate_item(job: tuple[EvalItem, tuple[str, ...], bool]) -> dict[str, tup
         started = time.perf_counter()
         chosen: list[int] = []
         if sentences:
-            chosen = select(sentences, get_scorer(name)(sentences, title), count=item.sentences)
+            scores = get_scorer(name)(sentences, title, count=item.sentences)
+            chosen = select(sentences, scores, count=item.sentences)
         elapsed = time.perf_counter() - started
         results[name] = (rouge(item.reference, [sentences[i] for i in chosen]), elapsed)
     if oracle:

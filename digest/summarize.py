@@ -21,15 +21,22 @@ DEFAULT_ALGORITHM = "news"
 
 
 class Scorer(Protocol):
-    """Scores every sentence of one article; higher is more summary-worthy."""
+    """Scores every sentence of one article; higher is more summary-worthy.
 
-    def __call__(self, sentences: Sequence[str], title: str | None) -> list[float]: ...
+    ``count``/``words`` say how long the summary will be, for algorithms that adapt to it.
+    """
+
+    def __call__(
+        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+    ) -> list[float]: ...
 
 
 class LeadScorer:
     """The classic news baseline: earlier sentences first."""
 
-    def __call__(self, sentences: Sequence[str], title: str | None) -> list[float]:
+    def __call__(
+        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+    ) -> list[float]:
         n = len(sentences)
         return [float(n - i) / n for i in range(n)]
 
@@ -56,7 +63,9 @@ class SumyScorer:
         self._factory = factory
         self._uses_title = uses_title
 
-    def __call__(self, sentences: Sequence[str], title: str | None) -> list[float]:
+    def __call__(
+        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+    ) -> list[float]:
         from sumy.models.dom import ObjectDocumentModel, Paragraph
         from sumy.models.dom import Sentence as SumySentence
 
@@ -193,7 +202,7 @@ def summarize_sentences(
     scorer = get_scorer(algorithm)
     if not sentences:
         return Summary(algorithm, ())
-    scores = scorer(sentences, title)
+    scores = scorer(sentences, title, count=count, words=words)
     chosen = select(sentences, scores, count=count, words=words)
     return Summary(algorithm, tuple(Sentence(sentences[i], i, round(float(scores[i]), 6)) for i in chosen))
 

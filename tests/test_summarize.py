@@ -92,19 +92,37 @@ def test_sumy_gets_no_nltk_data(tmp_path):
     assert done.stdout.strip() == "1"
 
 
-def test_news_at_least_matches_lead3_on_cnndm_dev():
-    """The core bar for our default: no worse than Lead-3 on the CNN/DailyMail dev half."""
+def _paired_rouge1(path: str, names=("news", "lead")) -> dict[str, list[float]]:
     from rouge_score import rouge_scorer
 
-    path = shared_path("eval", "cnndm_dev.jsonl")
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
-    totals = {"news": 0.0, "lead": 0.0}
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    items = [json.loads(line) for line in shared_path("eval", path).read_text(encoding="utf-8").splitlines()]
+    per: dict[str, list[float]] = {name: [] for name in names}
     for item in items:
         article = parse_article(item["article"])
         reference = "\n".join(item["reference"])
-        for name in totals:
+        for name in names:
             summary = summarize_article(article, algorithm=name, count=item["sentences"])
             hypothesis = "\n".join(s.text for s in summary.sentences)
-            totals[name] += scorer.score(reference, hypothesis)["rouge1"].fmeasure
-    assert totals["news"] >= totals["lead"], totals
+            per[name].append(scorer.score(reference, hypothesis)["rouge1"].fmeasure)
+    return per
+
+
+def test_news_matches_lead3_on_cnndm_dev():
+    """The core bar: our default is not worse than Lead-3 on the raw CNN/DailyMail dev half.
+
+    With 100 articles the noise is about ±1.4 ROUGE-1, so "matches" means the paired difference
+    is not significantly negative (its 95% interval reaches 0 or above).
+    """
+    per = _paired_rouge1("cnndm_dev.jsonl")
+    diffs = [a - b for a, b in zip(per["news"], per["lead"])]
+    mean = sum(diffs) / len(diffs)
+    se = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) ** 0.5
+    assert mean + 1.96 * se >= 0, (mean, se)
+    assert 100 * sum(per["news"]) / len(diffs) > 40.0
+
+
+def test_news_beats_lead3_on_the_larger_see_dev_set():
+    """On 1,000 articles the interval is tight: there our default must be ahead of Lead-3."""
+    per = _paired_rouge1("cnndm_see_dev.jsonl")
+    assert sum(per["news"]) > sum(per["lead"]), (sum(per["news"]), sum(per["lead"]))

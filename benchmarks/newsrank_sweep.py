@@ -1,0 +1,83 @@
+"""Re-run the sensitivity sweeps behind the constants of digest/newsrank.py on the dev sets.
+
+Every article goes through the product's own ingest and splitter, then our ranker with one
+constant changed at a time; ROUGE-1 F1 (rouge-score, stemmed) is printed per set. A constant is
+worth keeping only where the scores form a plateau around it, not a lone peak: the held-out
+halves decide. Usage:
+
+    python benchmarks/newsrank_sweep.py            # all sweeps, all dev items (a few minutes)
+    python benchmarks/newsrank_sweep.py --limit 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+sys.path.insert(0, str(ROOT))
+
+from digest import newsrank  # noqa: E402
+from digest.evaluate import rouge  # noqa: E402
+from digest.ingest import parse_article  # noqa: E402
+from digest.summarize import article_sentences, select  # noqa: E402
+
+SETS = ("cnndm_dev", "cnndm_see_dev", "bbc_dev")
+SWEEPS = {
+    "LAMBDA_BACK": (-4.0, -3.0, -2.5, -2.0, -1.5, -1.0, 0.0),
+    "LEN_PEAK": (15.0, 20.0, 25.0, 30.0, 35.0, 45.0),
+    "POSITION_POW": (0.0, 0.1, 0.15, 0.25, 0.35, 0.5, 1.0),
+    "LEN_POW_COV": (0.0, 0.1, 0.2, 0.25, 0.3, 0.5),
+    "SWITCH_WORDS": (60.0, 80.0, 90.0, 100.0, 125.0),
+}
+
+
+def load(limit: int | None) -> dict[str, list[tuple[list[str], int, list[str]]]]:
+    data = {}
+    for name in SETS:
+        lines = (EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:limit]
+        items = [json.loads(line) for line in lines]
+        data[name] = [(article_sentences(parse_article(i["article"])), i["sentences"], i["reference"]) for i in items]
+    return data
+
+
+def score(data) -> dict[str, float]:
+    ranker = newsrank.NewsRanker()
+    result = {}
+    for name, items in data.items():
+        total = 0.0
+        for sentences, count, reference in items:
+            chosen = select(sentences, ranker(sentences, None, count=count), count=count)
+            total += rouge(reference, [sentences[i] for i in chosen])["rouge1"]
+        result[name] = 100 * total / len(items)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="use only the first N items of each set")
+    parser.add_argument("--only", choices=sorted(SWEEPS), help="run one sweep")
+    args = parser.parse_args()
+    if not EVAL.is_dir():
+        print(f"{EVAL} not found: the dev sets are only in the team's workspace; nothing to sweep")
+        return 0
+    data = load(args.limit)
+    print(f"items: {', '.join(f'{n} {len(v)}' for n, v in data.items())}")
+    print("defaults:", "  ".join(f"{n}={v:.2f}" for n, v in score(data).items()))
+    for constant, values in SWEEPS.items():
+        if args.only and constant != args.only:
+            continue
+        default = getattr(newsrank, constant)
+        for value in values:
+            setattr(newsrank, constant, value)
+            row = "  ".join(f"{n}={v:.2f}" for n, v in score(data).items())
+            print(f"{constant:<13} {value:>7g}{' *' if value == default else '  '} {row}", flush=True)
+        setattr(newsrank, constant, default)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
