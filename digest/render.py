@@ -87,38 +87,54 @@ def fit_for_email(
     that already fits is returned unchanged, as the same object.
     """
     env = _environment(_templates_key(templates_dir))
-    html_of: dict[Digest, str] = {}
+    # Rendered HTML by candidate, keyed by identity (hashing a digest of thousands of stories
+    # costs more than rendering it near the limit); ``rendered`` keeps the candidates alive.
+    html_of: dict[int, str] = {}
+    rendered: list[Digest] = []
 
     def size(candidate: Digest) -> int:
-        if candidate not in html_of:
-            html_of[candidate] = _render_html(candidate, env, unsubscribe_url)
-        return len(html_of[candidate].encode("utf-8"))
+        if id(candidate) not in html_of:
+            rendered.append(candidate)
+            html_of[id(candidate)] = _render_html(candidate, env, unsubscribe_url)
+        return len(html_of[id(candidate)].encode("utf-8"))
 
     def finish(best: Digest) -> tuple[Digest, Rendered]:
-        return best, _render(best, env, unsubscribe_url, html=html_of.get(best))
+        return best, _render(best, env, unsubscribe_url, html=html_of.get(id(best)))
 
-    if size(digest) <= max_html_bytes:
+    total = len(digest.stories)
+    # A digest of thousands of stories is never rendered whole: the first stories alone already
+    # exceed the limit, which proves the whole cannot fit (every story adds bytes) and bounds
+    # the search below, so every render stays near the limit's size.
+    full_over = _first_over(lambda k: size(dataclasses.replace(digest, stories=digest.stories[:k])),
+                            max_html_bytes, total)
+    if full_over is None and size(digest) <= max_html_bytes:
         return finish(digest)
 
+    brief = tuple(story if story.title_only else dataclasses.replace(story, title_only=True) for story in digest.stories)
+
+    @functools.cache
     def with_full(count: int) -> Digest:
         """The first ``count`` stories keep their summary; the rest are listed by title."""
-        return dataclasses.replace(digest, stories=tuple(
-            story if i < count or story.title_only else dataclasses.replace(story, title_only=True)
-            for i, story in enumerate(digest.stories)
-        ))
+        if count >= total:
+            return digest
+        return dataclasses.replace(digest, stories=digest.stories[:count] + brief[count:])
 
     titles_only = with_full(0)
-    total = len(digest.stories)
 
+    @functools.cache
     def keeping(count: int) -> Digest:
         """Only the first ``count`` stories, all by title."""
-        return dataclasses.replace(titles_only, stories=titles_only.stories[:count], unlisted=total - count)
+        return dataclasses.replace(titles_only, stories=brief[:count], unlisted=total - count)
 
-    if size(titles_only) <= max_html_bytes:
-        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, total)
+    titles_over = _first_over(lambda k: size(dataclasses.replace(titles_only, stories=brief[:k])),
+                              max_html_bytes, total)
+    if titles_over is None and size(titles_only) <= max_html_bytes:
+        # with_full(k) holds the first k stories in full, so it is over the limit from full_over on.
+        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, full_over or total)
         return finish(with_full(full))
 
-    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, total)
+    # keeping(k) holds the first k titles, so it is over the limit from titles_over on.
+    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, titles_over or total)
     log.warning(
         "digest %s: even titles alone exceed %s bytes; %s of %s stories left out of the email",
         digest.date, max_html_bytes, total - kept, total,
@@ -174,6 +190,17 @@ def _run(env: jinja2.Environment, name: str, **context: object) -> str:
         raise RenderError(f"template not found: {exc.name}") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{name}: {exc.message}") from exc
+
+
+def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> int | None:
+    """The first of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``;
+    None when none is (then only rendering all ``total`` tells). Renders stay under about 4× ``budget``."""
+    k = start
+    while k < total:
+        if size(k) > budget:
+            return k
+        k *= 4
+    return None
 
 
 def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int) -> int:
@@ -258,6 +285,8 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+#: Unicode category Cc (C0 and C1 controls): one regex pass rather than a lookup per character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _BIDI_CONTROLS = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
 )
@@ -267,8 +296,7 @@ def clean(value: object) -> str:
     """One line of text: whitespace runs (CR, LF, tabs, U+2028 …) become one space;
     control and bidi-override characters are removed; None becomes ""."""
     text = " ".join(str(value).split()) if value is not None else ""
-    text = text.translate(_BIDI_CONTROLS)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return _CONTROLS.sub("", text.translate(_BIDI_CONTROLS))
 
 
 def headline(article: Article) -> str:
