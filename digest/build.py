@@ -134,13 +134,18 @@ def make_digest(
     if cache is not None and not all(a.content_hash for a in articles):
         cache = None
     groups = _grouped(articles, cache)
-    if progress and len(groups) < len(articles):
-        progress(len(articles) - len(groups))  # merged versions need no summary of their own
     heads = [group[0] for group in groups]
-    summaries = _summaries(heads, settings, cache, progress)
-    key = _compose_key(groups, summaries, settings, day, skipped) if cache else ""
+    # The composed digest is a function of the articles and settings (summaries are too), so
+    # when the cache has it, not even the summaries need loading.
+    key = _compose_key(groups, settings, day, skipped) if cache else ""
     digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
-    if digest is None:
+    if digest is not None:
+        if progress:
+            progress(len(articles))
+    else:
+        if progress and len(groups) < len(articles):
+            progress(len(articles) - len(groups))  # merged versions need no summary of their own
+        summaries = _summaries(heads, settings, cache, progress)
         digest = compose.compose(
             list(zip(heads, summaries)),
             day=day,
@@ -197,19 +202,18 @@ def _summaries(
     return [known[a.content_hash] for a in heads]
 
 
-def _compose_key(groups: Sequence[Sequence[Article]], summaries: Sequence[Summary], settings: Settings,
-                 day: dt.date, skipped: Sequence[Skipped]) -> str:
+def _compose_key(groups: Sequence[Sequence[Article]], settings: Settings, day: dt.date,
+                 skipped: Sequence[Skipped]) -> str:
     """Everything composing depends on, apart from the time of the build."""
     def identity(a: Article) -> list[Any]:
         # The body is a function of the content hash (and of the code, which the cache checks).
-        return [a.path, a.content_hash, a.title, a.title_derived, a.date, a.date_source, a.source, a.place,
-                a.author, a.url]
+        return [a.path, a.content_hash, a.title, a.title_derived, a.date.isoformat() if a.date else None,
+                a.date_source, a.source, a.place, a.author, a.url]
 
     return digest_key(
-        "composed", day, settings.digest.title, settings.digest.timezone, settings.digest.preheader,
+        "composed", day.isoformat(), settings.digest.title, settings.digest.timezone, settings.digest.preheader,
         settings.summary.algorithm, settings.summary.sentences, settings.summary.words,
         [[identity(a) for a in group] for group in groups],
-        [summary.algorithm for summary in summaries],
         [[s.path, s.reason] for s in skipped],
     )
 

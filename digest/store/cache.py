@@ -100,21 +100,25 @@ _TABLES = ("cache_files", "cache_summaries", "cache_results")
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of digest's version, every module of the package and the versions of the libraries
-    that shape its results; computed once per process (about a millisecond)."""
+    """The fingerprint of the running digest (see ``package_fingerprint``), computed once per process."""
     import digest
 
-    h = hashlib.sha256(f"digest {digest.__version__}\n".encode())
-    package = Path(digest.__file__).resolve().parent
+    return package_fingerprint(Path(digest.__file__).resolve().parent, digest.__version__)
+
+
+def package_fingerprint(package: Path, version: str) -> str:
+    """A hash of ``version``, every module under ``package`` and the versions of the libraries that
+    shape digest's results (about a millisecond)."""
+    h = hashlib.sha256(f"digest {version}\n".encode())
     for module in sorted(package.rglob("*.py")):
         h.update(f"{module.relative_to(package)}\n".encode())
         h.update(module.read_bytes())
     for name in _LIBRARIES:
         try:
-            version = importlib.metadata.version(name)
+            library = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            version = "-"
-        h.update(f"{name} {version}\n".encode())
+            library = "-"
+        h.update(f"{name} {library}\n".encode())
     return h.hexdigest()
 
 
@@ -155,7 +159,7 @@ class BuildCache:
         """The cache in ``OUT/state``; a disabled one (with a logged warning) when unusable."""
         cache = cls(None)
         try:
-            state = State.for_out_dir(out_dir)
+            state = State.for_out_dir(out_dir, timeout=BUSY_TIMEOUT)
         except StateError as exc:
             cache._fail(exc)
             return cache
@@ -193,7 +197,6 @@ class BuildCache:
     def _prepare(self) -> None:
         state = self.state
         assert state is not None
-        state.connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         state.migrate("cache", MIGRATIONS)
         fingerprint = code_fingerprint()
         row = state.connection.execute("SELECT value FROM cache_meta WHERE key = 'fingerprint'").fetchone()
@@ -202,6 +205,11 @@ class BuildCache:
                 for table in _TABLES:
                     conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('fingerprint', ?)", (fingerprint,))
+
+    def _count(self, kind: str, hits: int, misses: int) -> None:
+        for outcome, n in (("hit", hits), ("miss", misses)):
+            if n:
+                self.stats[f"{kind}_{outcome}"] += n
 
     def close(self) -> None:
         """Close the database connection."""
@@ -214,8 +222,7 @@ class BuildCache:
     def file_items(self, stamps: Sequence[FileStamp], context: str) -> dict[str, list[Article | Skipped]]:
         """What each unchanged file held last time, by path; changed and new files are absent."""
         found = self._guard(self._file_items, stamps, context, default={})
-        self.stats["files_hit"] += len(found)
-        self.stats["files_miss"] += len(stamps) - len(found)
+        self._count("files", len(found), len(stamps) - len(found))
         return found
 
     def _file_items(self, stamps: Sequence[FileStamp], context: str) -> dict[str, list[Article | Skipped]]:
@@ -282,9 +289,7 @@ class BuildCache:
     def summaries(self, hashes: Sequence[str], algorithm: str, count: int, words: int) -> dict[str, Summary]:
         """The cached summaries of these content hashes with these settings, by hash."""
         found = self._guard(self._summaries, hashes, algorithm, count, words, default={})
-        wanted = set(hashes)
-        self.stats["summaries_hit"] += len(found)
-        self.stats["summaries_miss"] += len(wanted) - len(found)
+        self._count("summaries", len(found), len(set(hashes)) - len(found))
         return found
 
     def _summaries(self, hashes: Sequence[str], algorithm: str, count: int, words: int) -> dict[str, Summary]:
@@ -331,7 +336,7 @@ class BuildCache:
     def result(self, kind: str, key: str) -> Any | None:
         """The JSON value stored under (``kind``, ``key``), or None."""
         row = self._guard(self._result, kind, key)
-        self.stats[f"{kind}_hit" if row is not None else f"{kind}_miss"] += 1
+        self._count(kind, int(row is not None), int(row is None))
         return row
 
     def _result(self, kind: str, key: str) -> Any | None:
