@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from nltk.stem.snowball import SnowballStemmer
+if TYPE_CHECKING:
+    from nltk.stem.snowball import SnowballStemmer
 
 __all__ = [
     "STOP_WORDS",
@@ -376,12 +378,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-_stemmer = SnowballStemmer("english")  # Porter2; needs no NLTK data
+_stemmer: SnowballStemmer | None = None
 
 
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Lowercase and stem one word with the Snowball (Porter2) English stemmer."""
+    global _stemmer
+    if _stemmer is None:
+        # Imported on first use: importing nltk takes 0.15 s, more than a cached rebuild needs.
+        from nltk.stem.snowball import SnowballStemmer
+
+        _stemmer = SnowballStemmer("english")  # Porter2; needs no NLTK data
     return _stemmer.stem(word.lower())
 
 
