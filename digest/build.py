@@ -21,7 +21,7 @@ from digest.config import Settings
 from digest.errors import ArticleError
 from digest.models import Article, Digest, Rendered, Sentence, Skipped, Story, Summary
 from digest.store.cache import BuildCache, FileStamp, digest_key
-from digest.summarize import summarize_article
+from digest.summarize import get_scorer, summarize_article
 
 #: Called once per article processed (for progress bars).
 Progress = Callable[[int], None]
@@ -41,6 +41,11 @@ class BuildResult:
     cache: dict[str, int] = field(default_factory=dict)
 
 
+def _start_worker(algorithm: str) -> None:
+    """Build the scorer once per worker process (sumy's are slow to import), before any article."""
+    get_scorer(algorithm)
+
+
 def _summarize_one(job: tuple[Article, str, int, int]) -> Summary:
     article, algorithm, count, words = job
     return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
@@ -55,12 +60,16 @@ def summarize_all(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[Summary]:
-    """Summarize every article, in order; with ``jobs`` > 1 across worker processes."""
+    """Summarize every article, in order; with ``jobs`` > 1 across worker processes.
+
+    Articles go to the workers in chunks (one pickling round trip per chunk, not per article),
+    small enough that both workers stay busy to the end.
+    """
     work = [(a, algorithm, count, words) for a in articles]
     results: list[Summary] = []
     if jobs > 1 and len(work) > 1:
         chunk = max(1, min(64, len(work) // (jobs * 4)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(algorithm,)) as pool:
             for summary in pool.map(_summarize_one, work, chunksize=chunk):
                 results.append(summary)
                 if progress:
@@ -73,13 +82,23 @@ def summarize_all(
     return results
 
 
+def _read_one(job: tuple[str, str, int]) -> tuple[list[Article | Skipped], bool]:
+    """A file's items, and whether it could be read at all (runs in worker processes too)."""
+    path, timezone, max_bytes = job
+    try:
+        return ingest.read_file_items(path, timezone=timezone, max_bytes=max_bytes), True
+    except ArticleError as exc:
+        return [Skipped(exc.path, exc.reason)], False
+
+
 def read_inputs(
-    paths: Sequence[str | Path], settings: Settings, cache: BuildCache | None = None
+    paths: Sequence[str | Path], settings: Settings, cache: BuildCache | None = None, *, jobs: int = 1
 ) -> tuple[list[Article], list[Skipped]]:
     """Read every file, in order: the articles, and the files (or parts) skipped with reasons.
 
     With a cache, a file whose size and times have not changed is taken from it, unread. A file
-    that could not be read at all is never cached: it may be a passing problem.
+    that could not be read at all is never cached: it may be a passing problem. With ``jobs`` > 1
+    the files to read are parsed in worker processes.
     """
     timezone = settings.digest.timezone
     max_bytes = int(settings.input.max_file_mb * 1_000_000)
@@ -91,20 +110,26 @@ def read_inputs(
             stamps.append(None)  # reading it will say why
     usable = [s for s in stamps if s is not None and s.size <= max_bytes]
     known = cache.file_items(usable, timezone) if cache else {}
+    items_of: list[list[Article | Skipped] | None] = [
+        known.get(str(path)) if stamp is not None and stamp.size <= max_bytes else None
+        for path, stamp in zip(paths, stamps)
+    ]
+    to_read = [i for i, items in enumerate(items_of) if items is None]
+    work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = list(pool.map(_read_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4)))))
+    else:
+        done = [_read_one(job) for job in work]
+    fresh: list[tuple[FileStamp, list[Article | Skipped]]] = []
+    for i, (items, readable) in zip(to_read, done):
+        items_of[i] = items
+        if readable and stamps[i] is not None:
+            fresh.append((stamps[i], items))  # type: ignore[arg-type]
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    fresh: list[tuple[FileStamp, list[Article | Skipped]]] = []
-    for path, stamp in zip(paths, stamps):
-        items = known.get(str(path)) if stamp is not None and stamp.size <= max_bytes else None
-        if items is None:
-            try:
-                items = ingest.read_file_items(path, timezone=timezone, max_bytes=max_bytes)
-            except ArticleError as exc:
-                items = [Skipped(exc.path, exc.reason)]
-            else:
-                if stamp is not None:
-                    fresh.append((stamp, items))
-        for item in items:
+    for items in items_of:
+        for item in items or ():
             (skipped if isinstance(item, Skipped) else articles).append(item)
     if cache:
         cache.store_files(fresh, timezone)
@@ -295,7 +320,7 @@ def build(
     out = Path(settings.paths.out)
     cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
     try:
-        articles, skipped = read_inputs(paths, settings, cache)
+        articles, skipped = read_inputs(paths, settings, cache, jobs=settings.output.jobs)
         digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
                                        cache=cache)
     finally:
