@@ -48,14 +48,19 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def best_of(func: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """The fastest of ``repeat`` wall-clock timings of ``func()``, with the CPU seconds that run used."""
-    runs = []
+def best_of(funcs: list[Callable[[], object]], repeat: int) -> list[tuple[float, float]]:
+    """For each of ``funcs``: its fastest wall-clock time and the CPU seconds of that run.
+
+    The functions take turns (1 job, N jobs, 1 job, …) so that both see the same share of a
+    machine that other processes are also using.
+    """
+    runs: list[list[tuple[float, float]]] = [[] for _ in funcs]
     for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), cpu_seconds()
-        func()
-        runs.append((time.perf_counter() - start, cpu_seconds() - start_cpu))
-    return min(runs)
+        for i, func in enumerate(funcs):
+            start, start_cpu = time.perf_counter(), cpu_seconds()
+            func()
+            runs[i].append((time.perf_counter() - start, cpu_seconds() - start_cpu))
+    return [min(r) for r in runs]
 
 
 def report(label: str, one: tuple[float, float], many: tuple[float, float], jobs: int) -> None:
@@ -70,7 +75,7 @@ def main() -> int:
                         help="folder with the evaluation sets (default ../shared/eval)")
     parser.add_argument("--articles", type=int, default=2000, help="articles to summarize and build (default 2000)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes to compare with one (default 2)")
-    parser.add_argument("--repeat", type=int, default=2, help="timings per case; the best counts (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="timings per case, taking turns; the best counts (default 3)")
     args = parser.parse_args()
     if not all((args.eval / name).is_file() for name in SETS):
         print(f"evaluation data not found in {args.eval}; nothing to benchmark.")
@@ -88,7 +93,7 @@ def main() -> int:
     def run(jobs: int) -> Callable[[], object]:
         return lambda: summarize_all(articles, algorithm=DEFAULT_ALGORITHM, count=3, jobs=jobs)
 
-    report(f"summarize_all ({DEFAULT_ALGORITHM})", best_of(run(1), args.repeat), best_of(run(args.jobs), args.repeat), args.jobs)
+    report(f"summarize_all ({DEFAULT_ALGORITHM})", *best_of([run(1), run(args.jobs)], args.repeat), args.jobs)
 
     root = Path(tempfile.mkdtemp(prefix="digest-jobs-"))
     try:
@@ -106,7 +111,7 @@ def main() -> int:
         import logging
 
         logging.getLogger("digest.render").setLevel(logging.ERROR)  # "too many stories for one email"
-        report("build (no cache)", best_of(run_build(1), args.repeat), best_of(run_build(args.jobs), args.repeat), args.jobs)
+        report("build (no cache)", *best_of([run_build(1), run_build(args.jobs)], args.repeat), args.jobs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -115,7 +120,7 @@ def main() -> int:
     def run_eval(jobs: int) -> Callable[[], object]:
         return lambda: evaluate(items, ["news", "lead", "lexrank"], jobs=jobs)
 
-    report("evaluate (news, lead, lexrank)", best_of(run_eval(1), 1), best_of(run_eval(args.jobs), 1), args.jobs)
+    report("evaluate (news, lead, lexrank)", *best_of([run_eval(1), run_eval(args.jobs)], 1), args.jobs)
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -134,7 +134,7 @@ def read_inputs(
     if cache:
         cache.store_files(fresh, timezone)
         if fresh or cache.stats["files_stale"]:
-            cache.forget_files_except(str(settings.paths.seeds), [s.path for s in stamps if s is not None])
+            cache.forget_files_except(str(Path(settings.paths.seeds)), [s.path for s in stamps if s is not None])
     return articles, skipped
 
 

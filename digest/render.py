@@ -87,10 +87,8 @@ def fit_for_email(
     that already fits is returned unchanged, as the same object.
     """
     env = _environment(_templates_key(templates_dir))
-    # Rendered HTML by candidate, keyed by identity (hashing a digest of thousands of stories
-    # costs more than rendering it near the limit); ``rendered`` keeps the candidates alive.
-    html_of: dict[int, str] = {}
-    rendered: list[Digest] = []
+    html_of: dict[int, str] = {}  # by id(): hashing a digest of 10,000 stories costs more than a render
+    rendered: list[Digest] = []  # keeps every candidate (and so its id) alive
 
     def size(candidate: Digest) -> int:
         if id(candidate) not in html_of:
@@ -193,8 +191,7 @@ def _run(env: jinja2.Environment, name: str, **context: object) -> str:
 
 
 def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> int | None:
-    """The first of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``;
-    None when none is (then only rendering all ``total`` tells). Renders stay under about 4× ``budget``."""
+    """The first of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``, or None."""
     k = start
     while k < total:
         if size(k) > budget:

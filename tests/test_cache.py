@@ -163,7 +163,14 @@ def test_fingerprint_changes_with_the_ranker_source(tmp_path):
     assert package_fingerprint(copy, "0.2.0") != before
     ranker = copy / "newsrank.py"
     ranker.write_text(ranker.read_text(encoding="utf-8") + "\n# tuned\n", encoding="utf-8")
-    assert package_fingerprint(copy, "0.1.0") != before
+    edited = package_fingerprint(copy, "0.1.0")
+    assert edited != before
+    (copy / "weights.json").write_text('{"position": 0.7}', encoding="utf-8")  # tuned data beside the code
+    with_data = package_fingerprint(copy, "0.1.0")
+    assert with_data != edited
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "newsrank.cpython-311.pyc").write_bytes(b"compiled")  # not source: ignored
+    assert package_fingerprint(copy, "0.1.0") == with_data
 
 
 def test_deleted_files_leave_the_cache(seeds, tmp_path):

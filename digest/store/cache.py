@@ -12,11 +12,12 @@ Four kinds of entries, all in the state database of the out folder:
   few of each.
 
 Everything also depends on digest's own code, so the database remembers the *fingerprint* it was
-filled with (``code_fingerprint()``: a hash of every module of the package and of the versions of
+filled with (``code_fingerprint()``: a hash of every file of the package and of the versions of
 the libraries that shape text or summaries) and empties itself when the code changes. Hashing
-the whole package rather than chosen modules is simpler and cannot miss one: a new ranker, a
-splitter fix or a cleaning rule all invalidate the cache, at the price of a rebuild after any
-upgrade.
+the whole package rather than chosen modules is simpler and cannot miss one: a new ranker (or
+its tuned weights), a splitter fix or a cleaning rule all invalidate the cache, at the price of
+a rebuild after any upgrade. Keys rest on one more fact: an article's text is a function of its
+file's bytes and of the code, so the content hash stands for the text.
 
 The cache is an optimisation and never a reason for a build to fail: any database problem
 (corrupt file, locked for longer than ``BUSY_TIMEOUT`` seconds, disk full) is logged once as a
@@ -107,12 +108,14 @@ def code_fingerprint() -> str:
 
 
 def package_fingerprint(package: Path, version: str) -> str:
-    """A hash of ``version``, every module under ``package`` and the versions of the libraries that
-    shape digest's results (about a millisecond)."""
+    """A hash of ``version``, every file under ``package`` (modules, and any data a ranker keeps
+    beside them; not ``__pycache__``) and the versions of the libraries that shape digest's
+    results. About a millisecond."""
     h = hashlib.sha256(f"digest {version}\n".encode())
-    for module in sorted(package.rglob("*.py")):
-        h.update(f"{module.relative_to(package)}\n".encode())
-        h.update(module.read_bytes())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+            h.update(f"{path.relative_to(package)}\n".encode())
+            h.update(path.read_bytes())
     for name in _LIBRARIES:
         try:
             library = importlib.metadata.version(name)
