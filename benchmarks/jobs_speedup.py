@@ -10,9 +10,10 @@ Times, with 1 and with --jobs worker processes (default 2), on articles from ../
 * ``evaluate`` (what `digest eval` runs) on 200 items of cnndm_dev/bbc_dev with news, lead and
   lexrank.
 
-Speed-ups only show what the machine has to give: the load average (other processes competing
-for the cores) is printed with them. Exits cleanly when the evaluation data is absent. Prints
-numbers; asserts nothing.
+Speed-ups only show what the machine has to give: the load average and the speed-up of plain
+busy loops (the ceiling, lowered by other processes competing for the cores) are printed
+before and after, and each case's CPU seconds with 1 and N jobs (equal: no overhead). Exits
+cleanly when the evaluation data is absent. Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,28 @@ def best_of(funcs: list[Callable[[], object]], repeat: int) -> list[tuple[float,
     return [min(r) for r in runs]
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def machine_speedup(jobs: int, work: int = 3_000_000) -> float:
+    """What the machine gives right now: the speed-up of ``jobs`` busy loops in worker processes
+    over the same loops one after another (the ceiling for ours; other processes lower it)."""
+    start = time.perf_counter()
+    for _ in range(jobs):
+        _spin(work)
+    serial = time.perf_counter() - start
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool.submit(_spin, 1).result()  # workers started before the clock
+        start = time.perf_counter()
+        list(pool.map(_spin, [work] * jobs))
+        parallel = time.perf_counter() - start
+    return serial / parallel
+
+
 def report(label: str, one: tuple[float, float], many: tuple[float, float], jobs: int) -> None:
     """One line: wall-clock times, the speed-up, and the CPU each used (equal CPU: no overhead)."""
     print(f"{label:<31} 1 job {one[0]:6.2f} s   {jobs} jobs {many[0]:6.2f} s   speed-up {one[0] / many[0]:4.2f}x "
@@ -88,7 +112,8 @@ def main() -> int:
     texts = texts[: args.articles]
     articles = [parse_article(text, f"{i:05d}.txt") for i, text in enumerate(texts)]
     print(f"{len(articles):,} articles; {os.cpu_count()} CPUs; load average before: "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}; the machine's own speed-up for "
+          f"{args.jobs} busy loops now: {machine_speedup(args.jobs):.2f}x")
 
     def run(jobs: int) -> Callable[[], object]:
         return lambda: summarize_all(articles, algorithm=DEFAULT_ALGORITHM, count=3, jobs=jobs)
@@ -121,7 +146,8 @@ def main() -> int:
         return lambda: evaluate(items, ["news", "lead", "lexrank"], jobs=jobs)
 
     report("evaluate (news, lead, lexrank)", *best_of([run_eval(1), run_eval(args.jobs)], 1), args.jobs)
-    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; the machine's own "
+          f"speed-up now: {machine_speedup(args.jobs):.2f}x")
     return 0
 
 
