@@ -198,8 +198,9 @@ def _run(items: Sequence[EvalItem], names: tuple[str, ...], oracle: bool, jobs: 
     work = [(item, names, oracle) for item in items]
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(names,)) as pool:
-            # Items are slow (every algorithm, then ROUGE): small chunks keep both workers busy to the end.
-            yield from pool.map(_evaluate_item, work, chunksize=max(1, min(16, len(work) // (jobs * 8))))
+            # Items are slow (every algorithm, then ROUGE; tens of ms): chunks of a few keep every
+            # worker busy to the end, and their pickling costs next to nothing.
+            yield from pool.map(_evaluate_item, work, chunksize=max(1, min(4, len(work) // (jobs * 16))))
     else:
         yield from map(_evaluate_item, work)
 

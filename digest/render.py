@@ -103,8 +103,8 @@ def fit_for_email(
     # A digest of thousands of stories is never rendered whole: the first stories alone already
     # exceed the limit, which proves the whole cannot fit (every story adds bytes) and bounds
     # the search below, so every render stays near the limit's size.
-    full_over = _first_over(lambda k: size(dataclasses.replace(digest, stories=digest.stories[:k])),
-                            max_html_bytes, total)
+    full_over, full_size = _first_over(lambda k: size(dataclasses.replace(digest, stories=digest.stories[:k])),
+                                       max_html_bytes, total)
     if full_over is None and size(digest) <= max_html_bytes:
         return finish(digest)
 
@@ -124,15 +124,16 @@ def fit_for_email(
         """Only the first ``count`` stories, all by title."""
         return dataclasses.replace(titles_only, stories=brief[:count], unlisted=total - count)
 
-    titles_over = _first_over(lambda k: size(dataclasses.replace(titles_only, stories=brief[:k])),
-                              max_html_bytes, total)
+    titles_over, titles_size = _first_over(lambda k: size(dataclasses.replace(titles_only, stories=brief[:k])),
+                                           max_html_bytes, total)
     if titles_over is None and size(titles_only) <= max_html_bytes:
-        # with_full(k) holds the first k stories in full, so it is over the limit from full_over on.
-        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, full_over or total)
+        # with_full(k) holds the first k stories in full, so it is over the limit from full_over on
+        # (the probe's size, a little less than its own, serves the search's first guess).
+        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, full_over or total, full_size)
         return finish(with_full(full))
 
     # keeping(k) holds the first k titles, so it is over the limit from titles_over on.
-    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, titles_over or total)
+    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, titles_over or total, titles_size)
     log.warning(
         "digest %s: even titles alone exceed %s bytes; %s of %s stories left out of the email",
         digest.date, max_html_bytes, total - kept, total,
@@ -190,25 +191,28 @@ def _run(env: jinja2.Environment, name: str, **context: object) -> str:
         raise RenderError(f"{name}: {exc.message}") from exc
 
 
-def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> int | None:
-    """The first of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``, or None."""
+def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> tuple[int | None, int | None]:
+    """The first ``k`` of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``,
+    and that size; (None, None) when there is none."""
     k = start
     while k < total:
-        if size(k) > budget:
-            return k
+        if (measured := size(k)) > budget:
+            return k, measured
         k *= 4
-    return None
+    return None, None
 
 
-def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int) -> int:
+def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int, size_hi: int | None = None) -> int:
     """Largest ``k`` in ``[lo, hi]`` with ``size(k) <= budget``, given ``size(lo) <= budget``
     and ``size`` growing with ``k``.
 
     Each story adds roughly the same bytes, so guess by linear interpolation (two or three
     renders for 2,000 stories); fall back to halving when a guess gains little, which bounds
-    the worst case at about twice a plain bisection.
+    the worst case at about twice a plain bisection. A ``size_hi`` already known to exceed the
+    budget (a lower bound of ``size(hi)``) spares rendering ``hi``.
     """
-    size_lo, size_hi = size(lo), size(hi)
+    size_lo = size(lo)
+    size_hi = size(hi) if size_hi is None else size_hi
     if size_hi <= budget:
         return hi
     interpolate = True
