@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from digest.dedup import SentenceMemory
+from digest.dedup import SentenceMemory, sentence_terms
 from digest.models import DATE_SOURCES, Article, Digest, Sentence, Skipped, Story, Summary
 from digest.summarize import article_sentences, get_scorer
 
@@ -42,7 +43,10 @@ def without_repeats(stories: Iterable[Story]) -> list[Story]:
 
     Each story keeps its sentence count unless its article runs out of new sentences.
     """
-    memory = SentenceMemory()
+    stories = list(stories)
+    # How many summary sentences hold each term: lets the memory compare rare terms first.
+    frequencies = Counter(term for story in stories for s in story.summary.sentences for term in sentence_terms(s.text))
+    memory = SentenceMemory(frequencies)
     result = []
     for story in stories:
         repeated = []

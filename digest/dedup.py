@@ -23,7 +23,9 @@ no sentence appears twice (``compose.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,8 +245,10 @@ def group_articles(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
     return [tuple(articles[i] for i in g) for g in group_indices(articles)]
 
 
+@functools.lru_cache(maxsize=65_536)
 def sentence_terms(sentence: str) -> frozenset[str]:
-    """The stemmed content words of a sentence, the key for near-identical comparison."""
+    """The stemmed content words of a sentence, the key for near-identical comparison (memoised:
+    composing asks for each summary sentence more than once)."""
     return frozenset(content_terms(sentence))
 
 
@@ -260,12 +264,26 @@ def near_identical(a: frozenset[str], b: frozenset[str], *, threshold: float = S
 
 
 class SentenceMemory:
-    """The sentences shown so far in a digest; says whether a new one repeats any of them."""
+    """The sentences shown so far in a digest; says whether a new one repeats any of them.
 
-    def __init__(self) -> None:
+    Only sentences that could pass ``near_identical`` are compared (prefix filtering, as in
+    set-similarity joins): with every term set sorted in one fixed order, two sets with Jaccard
+    >= t share a term among the first |x| - ceil(t|x|) + 1 of each. ``frequencies`` (how many
+    sentences of the digest hold each term) puts rare terms first, so those prefixes meet few
+    others; without it the order is alphabetical, which is as exact, only slower. This keeps a
+    digest of 10,000 stories from comparing every sentence with every other.
+    """
+
+    def __init__(self, frequencies: Mapping[str, int] | None = None) -> None:
+        self._frequencies = frequencies or {}
         self._terms: list[frozenset[str]] = []
         self._by_term: dict[str, list[int]] = {}
         self._bare: set[bytes] = set()
+
+    def _prefix(self, terms: frozenset[str]) -> list[str]:
+        ordered = sorted(terms, key=lambda t: (self._frequencies.get(t, 0), t))
+        # The 1e-9 only ever lengthens the prefix: a float just above an integer must not cut it.
+        return ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
 
     def repeats(self, sentence: str) -> bool:
         """True if ``sentence`` is near-identical to one already added."""
@@ -273,7 +291,7 @@ class SentenceMemory:
         if not terms:
             # No content words ("So it goes."): only the same words count as a repeat.
             return b" ".join(words_of(sentence)) in self._bare
-        candidates = {i for term in terms for i in self._by_term.get(term, ())}
+        candidates = {i for term in self._prefix(terms) for i in self._by_term.get(term, ())}
         return any(near_identical(terms, self._terms[i]) for i in candidates)
 
     def add(self, sentence: str) -> None:
@@ -282,6 +300,6 @@ class SentenceMemory:
         if not terms:
             self._bare.add(b" ".join(words_of(sentence)))
             return
-        for term in terms:
+        for term in self._prefix(terms):
             self._by_term.setdefault(term, []).append(len(self._terms))
         self._terms.append(terms)

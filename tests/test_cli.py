@@ -170,7 +170,8 @@ def test_build_writes_every_output(tmp_path):
     assert result["skipped"] == [{"path": str(seeds / "broken.txt"), "reason": "empty file"}]
     assert "broken.txt: empty file" in done.stderr.decode()
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["digest-2026-11-21.html", "digest-2026-11-21.md", "digest-2026-11-21.txt", "index.html", "latest.html"]
+    assert names == ["digest-2026-11-21.html", "digest-2026-11-21.md", "digest-2026-11-21.txt", "index.html",
+                     "latest.html", "state"]  # state/: the build cache
     assert (out / "latest.html").read_bytes() == (out / "digest-2026-11-21.html").read_bytes()
     assert "Saturday, 21 November 2026" in (out / "digest-2026-11-21.txt").read_text(encoding="utf-8")
     # a second day: the archive page links both, newest first

@@ -16,14 +16,16 @@ from digest.commands._common import config_option, echo_err, progress_bar, setti
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder. Overrides paths.out.")
 @config_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for summarizing. Overrides output.jobs.")
+@click.option("--no-cache", is_flag=True, help="Do not use or update the build cache in OUT/state (same output, slower).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.pass_context
-def build(ctx: click.Context, day, seeds, out, config_path, jobs, as_json, quiet) -> None:
+def build(ctx: click.Context, day, seeds, out, config_path, jobs, no_cache, as_json, quiet) -> None:
     """Build the digest for a day from the seeds folder.
 
     Writes OUT/digest-YYYY-MM-DD.html, .txt and .md, updates OUT/latest.html and the archive page
     OUT/index.html. Files that cannot be read are reported and skipped; the build goes on.
+    Files, summaries and layouts of earlier builds are reused from the cache in OUT/state.
     """
     from digest.build import build as run_build
 
@@ -33,7 +35,8 @@ def build(ctx: click.Context, day, seeds, out, config_path, jobs, as_json, quiet
     target = day.date() if day else now.date()
 
     with progress_bar(None, "Summarizing") as advance:
-        result = run_build(settings, day=target, now=now, progress=advance, on_files=advance.start)
+        result = run_build(settings, day=target, now=now, progress=advance, on_files=advance.start,
+                           use_cache=not no_cache)
 
     for item in result.skipped:
         echo_err(f"skipped {item.path}: {item.reason}")
@@ -44,6 +47,7 @@ def build(ctx: click.Context, day, seeds, out, config_path, jobs, as_json, quiet
             "title_only": result.digest.omitted,
             "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
             "written": [str(p) for p in result.written],
+            "cache": result.cache,
         }))
     elif not quiet:
         count = len(result.digest.stories)

@@ -80,17 +80,23 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
 
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    with progress_bar(len(paths), "Reading") as advance:
-        for item in _read_inputs(paths, settings):
-            (skipped if isinstance(item, Skipped) else articles).append(item)
-            advance(1)
+    jobs = jobs or settings.output.jobs
+    if jobs > 1 and "-" not in paths:
+        from digest.build import read_inputs
+
+        articles, skipped = read_inputs(paths, settings, jobs=jobs)  # parsed in worker processes
+    else:
+        with progress_bar(len(paths), "Reading") as advance:
+            for item in _read_inputs(paths, settings):
+                (skipped if isinstance(item, Skipped) else articles).append(item)
+                advance(1)
     with progress_bar(len(articles), "Summarizing") as advance:
         summaries = summarize_all(
             articles,
             algorithm=settings.summary.algorithm,
             count=settings.summary.sentences,
             words=settings.summary.words,
-            jobs=jobs or settings.output.jobs,
+            jobs=jobs,
             progress=advance,
         )
 

@@ -32,11 +32,11 @@ class State:
     each process opens its own. Writes go through ``transaction()``.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -50,9 +50,10 @@ class State:
         self._migrated: set[str] = set()
 
     @classmethod
-    def for_out_dir(cls, out_dir: str | os.PathLike[str]) -> State:
-        """Open (creating if needed) the state database of an out folder."""
-        return cls(state_dir(out_dir) / DB_NAME)
+    def for_out_dir(cls, out_dir: str | os.PathLike[str], *, timeout: float = 30) -> State:
+        """Open (creating if needed) the state database of an out folder; wait up to ``timeout``
+        seconds for another process's lock."""
+        return cls(state_dir(out_dir) / DB_NAME, timeout=timeout)
 
     @property
     def connection(self) -> sqlite3.Connection:
