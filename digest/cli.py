@@ -9,6 +9,7 @@ Exit codes: 0 success · 1 failure · 2 bad usage or configuration · 3 some inp
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -30,14 +31,55 @@ from digest.config import Settings, load_settings
 from digest.errors import DigestError
 
 
+def _error_line(exc: click.ClickException) -> str:
+    """A click usage error as one line (click's own form takes three: usage, hint, error)."""
+    message = exc.format_message()
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        message += f" (see '{exc.ctx.command_path} --help')"
+    return f"digest: error: {message}"
+
+
+class _WarningLine(logging.Handler):
+    """Library warnings (an unusable build cache, a digest too large for email) as one stderr line.
+
+    Installed as ``logging.lastResort``, so it only speaks when nothing else is configured:
+    ``digest run`` and ``digest serve`` set up their own logging, and tests capture the records.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            # sys.stderr looked up each time: click's test runner swaps it.
+            click.echo(f"digest: {record.levelname.lower()}: {record.getMessage()}", err=True)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
 class DigestGroup(click.Group):
     """A click group that turns library errors into one clean line and an exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The group's own options (`digest --bogus`); a subcommand's are parsed inside invoke().
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `digest` alone prints the help
+        except click.UsageError as exc:
+            click.echo(_error_line(exc), err=True)
+            ctx.exit(exc.exit_code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DigestError as exc:
             click.echo(f"digest: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `digest subscribers` alone prints that group's help
+        except click.ClickException as exc:
+            click.echo(_error_line(exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("digest: interrupted", err=True)
@@ -46,6 +88,12 @@ class DigestGroup(click.Group):
             # `digest summarize ... | head` closes our stdout early; that is not an error.
             sys.stderr.close()
             ctx.exit(0)
+        except OSError as exc:
+            # The library reports the problems it expects as DigestErrors; this is the last line
+            # of defence for the rest (a full disk writing stdout, a file vanishing mid-way).
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"digest: error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +113,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     with `digest fetch`, and run `digest build`; or summarize single files with
     `digest summarize FILE`. Every command takes --help.
     """
+    logging.lastResort = _WarningLine()
     cache: dict[str, Settings] = {}
 
     def loader() -> Settings:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -227,3 +230,63 @@ def test_config_command(tmp_path):
 def test_algorithms_command():
     data = json.loads(invoke("algorithms", "--json").output)
     assert data["default"] == "news" and "reduction" in data["algorithms"]
+
+
+# -- user mistakes: one line on stderr, a meaningful exit code, never a traceback ----------------
+
+
+@pytest.mark.parametrize("args, command", [
+    (["--bogus", "build"], "digest"),
+    (["bogus"], "digest"),
+    (["build", "--bogus"], "digest build"),
+    (["build", "--date", "2026-13-01"], "digest build"),
+    (["build", "--jobs", "0"], "digest build"),
+    (["summarize"], "digest summarize"),
+    (["summarize", "-n", "2", "--words", "10", "x.txt"], "digest summarize"),
+    (["serve", "--port", "99999"], "digest serve"),
+    (["subscribers", "add"], "digest subscribers add"),
+    (["eval"], "digest eval"),
+])
+def test_usage_errors_are_one_line(args, command):
+    result = CliRunner().invoke(cli, args, prog_name="digest")
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith("digest: error: ") and line.endswith(f"(see '{command} --help')"), line
+    assert result.stdout == ""
+
+
+def test_a_file_where_a_folder_option_is_expected_is_one_line(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["subscribers", "--out", str(blocker), "list"])
+    assert result.exit_code == 2
+    assert "Directory" in one_error_line(result.stderr) and "is a file" in result.stderr
+
+
+def test_no_arguments_still_prints_the_help():
+    for args in ([], ["subscribers"]):
+        result = CliRunner().invoke(cli, args)
+        assert "Usage:" in result.output and "Commands:" in result.output
+        assert "digest: error" not in result.output
+
+
+def test_an_unexpected_os_error_is_one_line_not_a_traceback(tmp_path):
+    # Writing to a full disk: /dev/full fails every write with ENOSPC.
+    if not Path("/dev/full").exists():
+        pytest.skip("/dev/full is not available on this system")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "digest", "algorithms"], stdout=full, stderr=subprocess.PIPE,
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 1
+    assert one_error_line(done.stderr.decode()) == "digest: error: No space left on device"
+
+
+def test_library_warnings_are_prefixed_lines(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out" / "state" / "digest.sqlite3").mkdir(parents=True)  # the cache cannot open
+    done = run_digest("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "-q")
+    assert done.returncode == 0
+    line = one_error_line(done.stderr.decode())
+    assert line.startswith("digest: warning: build cache unusable: ") and line.endswith("building without it")
