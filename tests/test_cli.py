@@ -290,3 +290,38 @@ def test_library_warnings_are_prefixed_lines(tmp_path):
     assert done.returncode == 0
     line = one_error_line(done.stderr.decode())
     assert line.startswith("digest: warning: build cache unusable: ") and line.endswith("building without it")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_a_pipe_in_the_seeds_folder_is_skipped_not_waited_on(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    os.mkfifo(seeds / "pipe.txt")  # no writer: reading it would block for ever
+    done = run_digest("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "--json", timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["stories"] == 1
+    assert result["skipped"] == [{"path": str(seeds / "pipe.txt"), "reason": "not a regular file (a pipe, socket or device)"}]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_summarize_reads_a_pipe_named_on_the_command_line(tmp_path, jobs):
+    # As in `digest summarize <(curl ...)`: the pipe is read like standard input.
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with open(pipe, "w", encoding="utf-8") as handle:
+            handle.write(GOOD)
+
+    threading.Thread(target=feed, daemon=True).start()
+    other = tmp_path / "other.txt"
+    other.write_text("Title: Ferry fares\n\nFerry fares rise in May. The rise is the first in four years.\n",
+                     encoding="utf-8")
+    done = run_digest("summarize", "--jobs", jobs, str(pipe), str(other), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Night buses return" in done.stdout.decode() and "Ferry fares" in done.stdout.decode()

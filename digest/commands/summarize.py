@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -40,6 +42,14 @@ def _meta_line(article: Article) -> str:
     return " · ".join(parts)
 
 
+def _is_pipe(path: str) -> bool:
+    """True for a named pipe, such as the ``/dev/fd/63`` of ``digest summarize <(command)``."""
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article | Skipped]:
     from digest import ingest
 
@@ -51,6 +61,17 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
                 yield ingest.parse_article(ingest.decode(data, "<stdin>"), "-", digest_hash=ingest.content_hash(data))
             except ArticleError as exc:
                 yield Skipped(exc.path, exc.reason)
+        elif _is_pipe(path):
+            # Named on the command line, a pipe is read like standard input (the library refuses
+            # pipes, which would hang a build if one sat in the seeds folder).
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                yield ingest.parse_article(ingest.decode(data, path), path, digest_hash=ingest.content_hash(data))
+            except ArticleError as exc:
+                yield Skipped(exc.path, exc.reason)
+            except OSError as exc:
+                yield Skipped(path, f"cannot read: {exc.strerror or exc}")
         else:
             yield from ingest.read_articles([path], timezone=settings.digest.timezone, max_bytes=max_bytes)
 
@@ -81,7 +102,7 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     jobs = jobs or settings.output.jobs
-    if jobs > 1 and "-" not in paths:
+    if jobs > 1 and "-" not in paths and not any(_is_pipe(p) for p in paths):
         from digest.build import read_inputs
 
         articles, skipped = read_inputs(paths, settings, jobs=jobs)  # parsed in worker processes

@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import os
 import re
+import stat as stat_module
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,14 +55,18 @@ def find_article_files(folder: str | os.PathLike[str], patterns: Sequence[str] =
 def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes: int | None = None) -> tuple[bytes, dt.datetime]:
     """A file's bytes and its modification time (in ``timezone``); ArticleError when it cannot be read.
 
-    The size limit is checked before reading, so a huge file costs nothing.
+    The size limit is checked before reading, so a huge file costs nothing. Only regular files
+    are read: a named pipe, socket or device in the seeds folder would block a build (or the
+    daemon) forever or never end, so it is an ArticleError too.
     """
     p = Path(path)
     name = str(path)
     try:
         stat = p.stat()
-        if p.is_dir():
+        if stat_module.S_ISDIR(stat.st_mode):
             raise ArticleError(name, "is a folder, not a file")
+        if not stat_module.S_ISREG(stat.st_mode):
+            raise ArticleError(name, "not a regular file (a pipe, socket or device)")
         if max_bytes is not None and stat.st_size > max_bytes:
             raise ArticleError(name, f"too large ({stat.st_size / 1e6:.1f} MB; limit {max_bytes / 1e6:.1f} MB)")
         data = p.read_bytes()
