@@ -196,8 +196,9 @@ def stored_next_run(settings: Settings, db_path: str | Path) -> dt.datetime | No
     if not Path(db_path).is_file():
         return None
     store = _job_store(db_path)
-    store.start(BlockingScheduler(timezone=zoneinfo.ZoneInfo(schedule_timezone(settings))), "default")
     try:
+        # Starting the store reads the database too: a damaged file fails here, not only below.
+        store.start(BlockingScheduler(timezone=zoneinfo.ZoneInfo(schedule_timezone(settings))), "default")
         job = store.lookup_job(SCHEDULED_JOB_ID)
     except Exception:  # noqa: BLE001 - status must work even if the stored job is unreadable
         return None

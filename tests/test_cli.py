@@ -325,3 +325,14 @@ def test_summarize_reads_a_pipe_named_on_the_command_line(tmp_path, jobs):
     done = run_digest("summarize", "--jobs", jobs, str(pipe), str(other), timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Night buses return" in done.stdout.decode() and "Ferry fares" in done.stdout.decode()
+
+
+def test_status_with_a_damaged_state_database_is_one_line(tmp_path):
+    state = tmp_path / "out" / "state"
+    state.mkdir(parents=True)
+    (state / "digest.sqlite3").write_bytes(b"this is not a SQLite database, whatever its name says\n" * 20)
+    for args in ([], ["--json"]):
+        done = run_digest("status", "--seeds", str(tmp_path), "--out", str(tmp_path / "out"), *args)
+        assert done.returncode == 5
+        line = one_error_line(done.stderr.decode())
+        assert line == f"digest: error: cannot open state database {state / 'digest.sqlite3'}: file is not a database"
