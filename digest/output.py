@@ -21,6 +21,9 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, mode: in
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except (FileExistsError, NotADirectoryError) as exc:
+        # mkdir's own words ("File exists") do not say that a file stands where a folder must be.
+        raise OutputError(str(target), _not_a_folder(target.parent) or exc.strerror or str(exc)) from None
     except OSError as exc:
         raise OutputError(str(target), exc.strerror or str(exc)) from None
     try:
@@ -39,6 +42,16 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, mode: in
             raise OutputError(str(target), exc.strerror or str(exc)) from None
         raise
     return target
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot be made: the first of it and its parents that is a file, if any."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else f"{candidate} is a file, not a folder"
+        if candidate.is_symlink():
+            return f"{candidate} is a link to nothing"
+    return None
 
 
 def digest_paths(out_dir: str | os.PathLike[str], day: dt.date) -> dict[str, Path]:

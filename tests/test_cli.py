@@ -336,3 +336,30 @@ def test_status_with_a_damaged_state_database_is_one_line(tmp_path):
         assert done.returncode == 5
         line = one_error_line(done.stderr.decode())
         assert line == f"digest: error: cannot open state database {state / 'digest.sqlite3'}: file is not a database"
+
+
+def test_a_file_in_the_way_of_an_output_folder_is_named(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    config = tmp_path / "digest.toml"
+    config.write_text(f'[paths]\nseeds = "{seeds}"\nout = "{blocker}"\n', encoding="utf-8")
+    done = run_digest("--config", str(config), "build", "--date", "2026-11-21")
+    assert done.returncode == 1
+    assert one_error_line(done.stderr.decode()) == (
+        f"digest: error: cannot write {blocker / 'digest-2026-11-21.html'}: {blocker} is a file, not a folder")
+    result = invoke("subscribers", "--out", str(tmp_path / "out"), "export", str(blocker / "sub" / "list.csv"))
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        f"digest: error: cannot write {blocker / 'sub' / 'list.csv'}: {blocker} is a file, not a folder")
+
+
+def test_an_unusable_state_folder_is_explained_without_errno_noise(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["subscribers", "--out", str(blocker / "sub"), "list"])
+    assert result.exit_code == 5
+    line = one_error_line(result.stderr)
+    assert line == f"digest: error: cannot open state database {blocker / 'sub' / 'state' / 'digest.sqlite3'}: Not a directory"

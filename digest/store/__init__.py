@@ -45,7 +45,8 @@ class State:
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"cannot open state database {self.path}: {exc}") from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StateError(f"cannot open state database {self.path}: {reason}") from None
         self._lock = threading.RLock()
         self._migrated: set[str] = set()
 
