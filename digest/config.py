@@ -1,7 +1,7 @@
 """Settings: a TOML file → frozen ``Settings``; every problem reported at once, with its key.
 
 Each section of the file is a frozen dataclass below. A field's ``metadata["doc"]`` says what it
-means (``digest config --help-keys`` prints them) and ``metadata["check"]`` validates its value.
+means (``digest config --keys`` prints them) and ``metadata["check"]`` validates its value.
 Relative paths are resolved against the current working directory, like command-line paths.
 """
 
@@ -365,11 +365,14 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 
     An explicitly named file that is missing is an error; a missing default file is not.
     """
-    explicit = path is not None or bool(os.environ.get("DIGEST_CONFIG"))
+    from_env = path is None and bool(os.environ.get("DIGEST_CONFIG"))
+    explicit = path is not None or from_env
     candidate = Path(path if path is not None else os.environ.get("DIGEST_CONFIG") or DEFAULT_CONFIG_PATH)
-    if not candidate.is_file():
+    # exists(), not is_file(): /dev/null (no settings) is a fine file to name; a folder is not.
+    if not candidate.exists() or candidate.is_dir():
         if explicit:
-            raise ConfigError([f"config file not found: {candidate}"])
+            problem = "config file not found" if not candidate.exists() else "config file is a folder"
+            raise ConfigError([f"{problem}: {candidate}" + (" (from $DIGEST_CONFIG)" if from_env else "")])
         return Settings()
     try:
         data = tomllib.loads(candidate.read_text(encoding="utf-8-sig"))

@@ -88,3 +88,25 @@ def test_override_validates_and_ignores_none():
     assert settings.override("paths", seeds="elsewhere").paths.seeds == "elsewhere"
     with pytest.raises(ConfigError, match="summary.algorithm"):
         settings.override("summary", algorithm="nonsense")
+
+
+def test_dev_null_is_an_empty_settings_file():
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null on this system")
+    settings = load_settings("/dev/null")
+    assert settings == Settings(source="/dev/null")
+
+
+def test_a_folder_named_as_the_settings_file(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match=f"config file is a folder: {tmp_path}$"):
+        load_settings(tmp_path)
+    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(ConfigError, match=r"config file not found: .*gone.toml \(from \$DIGEST_CONFIG\)"):
+        load_settings()
+
+
+def test_non_utf8_settings_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_bytes('[digest]\ntitle = "Caf\xe9 news"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="the file is not UTF-8 text"):
+        load_settings(path)
