@@ -363,3 +363,12 @@ def test_an_unusable_state_folder_is_explained_without_errno_noise(tmp_path):
     assert result.exit_code == 5
     line = one_error_line(result.stderr)
     assert line == f"digest: error: cannot open state database {blocker / 'sub' / 'state' / 'digest.sqlite3'}: Not a directory"
+
+
+def test_config_keys_as_json_and_text_without_escapes():
+    keys = json.loads(invoke("config", "--keys", "--json").output)
+    subject = next(k for k in keys if k["key"] == "email.subject")
+    assert subject["default"] == "{title} — {date}" and subject["doc"]
+    assert {k["key"] for k in keys} >= {"digest.title", "summary.sentences", "input.patterns"}
+    assert 'email.subject = "{title} — {date}"' in invoke("config", "--keys").output
+    assert 'subject = "{title} — {date}"' in invoke("--config", str(ROOT / "config" / "digest.toml"), "config").output

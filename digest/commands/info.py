@@ -25,14 +25,20 @@ def algorithms(as_json: bool) -> None:
 
 
 @click.command("config")
-@click.option("--json", "as_json", is_flag=True, help="Print the effective settings as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the effective settings (with --keys: every setting) as JSON.")
 @click.option("--keys", is_flag=True, help="List every setting with its meaning and default.")
 @click.pass_context
 def config_cmd(ctx: click.Context, as_json: bool, keys: bool) -> None:
     """Check the settings file and print the effective settings."""
+    if keys and as_json:
+        click.echo(json.dumps([
+            {"key": key, "doc": doc, "default": list(default) if isinstance(default, tuple) else default}
+            for key, doc, default in describe_settings()
+        ], indent=2, ensure_ascii=False))
+        return
     if keys:
         for key, doc, default in describe_settings():
-            click.echo(f"{key} = {json.dumps(default if not isinstance(default, tuple) else list(default))}\n    {doc}")
+            click.echo(f"{key} = {json.dumps(default if not isinstance(default, tuple) else list(default), ensure_ascii=False)}\n    {doc}")
         return
     settings = settings_from(ctx)
     data = {
@@ -40,11 +46,11 @@ def config_cmd(ctx: click.Context, as_json: bool, keys: bool) -> None:
         for name, section in ((n, getattr(settings, n)) for n in section_types())
     }
     if as_json:
-        click.echo(json.dumps({"source": settings.source, **data}, indent=2))
+        click.echo(json.dumps({"source": settings.source, **data}, indent=2, ensure_ascii=False))
         return
     click.echo(f"# settings from {settings.source or 'built-in defaults'}: valid")
     for name, values in data.items():
         click.echo(f"[{name}]")
         for key, value in values.items():
-            click.echo(f"{key} = {json.dumps(value)}")
+            click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         click.echo()
