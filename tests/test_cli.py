@@ -372,3 +372,14 @@ def test_config_keys_as_json_and_text_without_escapes():
     assert {k["key"] for k in keys} >= {"digest.title", "summary.sentences", "input.patterns"}
     assert 'email.subject = "{title} — {date}"' in invoke("config", "--keys").output
     assert 'subject = "{title} — {date}"' in invoke("--config", str(ROOT / "config" / "digest.toml"), "config").output
+
+
+def test_build_from_an_empty_seeds_folder_writes_an_empty_digest(tmp_path):
+    (tmp_path / "seeds").mkdir()
+    done = run_digest("build", "--date", "2026-11-21", "--seeds", str(tmp_path / "seeds"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.decode().startswith("Built Daily digest — Saturday, 21 November 2026: 0 stories → ")
+    text = (tmp_path / "out" / "digest-2026-11-21.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[:4] == ["Daily digest — Saturday, 21 November 2026", "=" * 41, "Daily digest",
+                                     "No stories in this digest."]
+    assert "No stories in this digest." in (tmp_path / "out" / "latest.html").read_text(encoding="utf-8")

@@ -390,3 +390,16 @@ def test_template_errors_are_render_errors(tmp_path):
 def test_missing_templates_folder_is_a_render_error(tmp_path):
     with pytest.raises(RenderError, match="templates folder not found"):
         render_digest(make_digest(), tmp_path / "nope")
+
+
+def test_a_digest_without_stories_says_so_in_every_format():
+    rendered = render_digest(make_digest(stories=()))
+    for output in (rendered.html, rendered.text, rendered.markdown):
+        assert HEADING in output
+        assert "No stories in this digest." in output
+        assert "0 stories ·" not in output.split("Generated")[0]  # the count line, not the footer
+    failed = render_digest(make_digest(stories=(), skipped=(Skipped("/inbox/a.bin", "binary"),
+                                                             Skipped("/inbox/b", "empty"))))
+    for output in (failed.html, failed.text, failed.markdown):
+        assert "No stories in this digest: 2 inputs could not be read." in output
+    assert "</html>" in rendered.html.rstrip()[-20:]
