@@ -271,3 +271,25 @@ def test_content_hash_tracks_bytes(tmp_path):
     b = ingest.read_article(write(tmp_path, "b.txt", "Title: A\n\nOne.\n"))
     c = ingest.read_article(write(tmp_path, "c.txt", "Title: A\n\nTwo.\n"))
     assert a.content_hash == b.content_hash != c.content_hash
+
+
+@pytest.mark.parametrize("content", ["!!!! ??? ...\n", "🎉🎉 🔥\n\n— — —\n", "# ***\n\n---\n", "Title: ...\n\n!!!\n"])
+def test_text_without_a_single_word_is_not_an_article(tmp_path, content):
+    # Before, "!!!!" became a story titled "Untitled article" whose summary was "!!!!".
+    path = write(tmp_path, "odd.txt", content)
+    with pytest.raises(ArticleError) as info:
+        ingest.read_article(path)
+    assert info.value.reason in ("no words in the text", "no article text found")
+
+
+@pytest.mark.parametrize("content, title", [
+    ("Only a title here\n", "Only a title here"),
+    ("🚲 Bike week 🎉\n\nThe bike week 🚲 drew 5,000 riders 🎉 on Sunday. Organisers said it was the best yet.\n",
+     "🚲 Bike week 🎉"),
+    ("عنوان الخبر\n\nافتتحت المدينة جسراً جديداً يوم الاثنين. وقال رئيس البلدية إن المشروع اكتمل قبل موعده.\n",
+     "عنوان الخبر"),
+])
+def test_odd_but_real_text_is_still_read(tmp_path, content, title):
+    article = ingest.read_article(write(tmp_path, "odd.txt", content))
+    assert article.title == title
+    assert summarize_article(article, count=2).sentences

@@ -64,6 +64,9 @@ def make_article(
             body = found_title
         else:
             raise ArticleError(path, "no article text found")
+    if not any(ch.isalnum() for ch in body):
+        # Only punctuation, symbols or emoji: no sentence to summarize, no title to show.
+        raise ArticleError(path, "no words in the text")
     derived = False
     if not found_title:
         sentences = textmod.split_sentences(body[:2000])
