@@ -403,3 +403,29 @@ def test_a_digest_without_stories_says_so_in_every_format():
     for output in (failed.html, failed.text, failed.markdown):
         assert "No stories in this digest: 2 inputs could not be read." in output
     assert "</html>" in rendered.html.rstrip()[-20:]
+
+
+def test_a_huge_summary_sentence_is_clipped_so_later_stories_stay_in_full():
+    # A file without sentence punctuation is one enormous "sentence"; shown whole, it pushed its
+    # story and every later one out of the email (listed by title only).
+    from digest.compose import MAX_SENTENCE_CHARS, compose
+
+    huge = make_article(1, title="No full stops anywhere", body="word " * 50_000)
+    topics = {2: "The ferry timetable changes on Monday.", 3: "Bakers in Ardley won a regional prize.",
+              4: "Snow closed the mountain pass overnight."}
+    normal = [make_article(n, date=dt.date(2026, 11, 20), body=text) for n, text in topics.items()]
+    items = [(huge, Summary("news", (Sentence(huge.body.strip(), 0, 1.0),)))] + [
+        (a, Summary("news", (Sentence(a.body, 0, 1.0),))) for a in normal
+    ]
+    digest = compose(items, day=dt.date(2026, 11, 21), generated_at=dt.datetime(2026, 11, 21, 7, 5))
+    clipped = digest.stories[0].summary.sentences[0].text
+    assert digest.stories[0].article.title == "No full stops anywhere"
+    assert clipped.endswith("word…") and len(clipped) <= MAX_SENTENCE_CHARS + 1
+    fitted, rendered = fit_for_email(digest, max_html_bytes=102_000)
+    assert fitted.omitted == 0 and len(fitted.full_stories) == 4
+    assert all(text in rendered.text for text in topics.values())
+    # an ordinary long sentence is left alone
+    ordinary = "A long but real sentence, " * 30 + "ends here."
+    plain = compose([(normal[0], Summary("news", (Sentence(ordinary, 0, 1.0),)))], day=dt.date(2026, 11, 21),
+                    generated_at=dt.datetime(2026, 11, 21, 7, 5))
+    assert plain.stories[0].summary.sentences[0].text == ordinary
