@@ -98,6 +98,7 @@ class Arrivals:
         # One file can hold several articles (a mailbox, a multi-story newsletter).
         self._articles: dict[str, tuple[Article, ...]] = {}
         self._missing_reported = False
+        self._bad_names_reported: set[str] = set()
 
     @property
     def articles(self) -> dict[str, tuple[Article, ...]]:
@@ -115,6 +116,7 @@ class Arrivals:
                 self._missing_reported = True
             return StepResult(folder_missing=True)
         self._missing_reported = False
+        current = self._without_unstorable_names(current)
         known = self.store.known()
         batch = _Batch()
         loaded = self._load_unchanged(current, known, batch)
@@ -148,6 +150,22 @@ class Arrivals:
             added=tuple(batch.added), updated=tuple(batch.updated), removed=tuple(removed),
             quarantined=tuple(batch.quarantined), pending=tuple(self.settler.pending), wake=wake, loaded=loaded,
         )
+
+    def _without_unstorable_names(self, current: dict[str, FileSig]) -> dict[str, FileSig]:
+        """The scan without files whose names are not UTF-8: state keys them by name, and SQLite
+        cannot store such a name. Each is logged once (``digest build`` still reads them)."""
+        kept = {}
+        for key, sig in current.items():
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                if key not in self._bad_names_reported:
+                    self._bad_names_reported.add(key)
+                    log.warning("ignoring %s: its name is not valid UTF-8 (rename the file)",
+                                ingest.display_name(self.file(key)))
+                continue
+            kept[key] = sig
+        return kept
 
     def file(self, key: str) -> str:
         """The file of a state key (a path relative to the seeds folder)."""

@@ -383,3 +383,26 @@ def test_build_from_an_empty_seeds_folder_writes_an_empty_digest(tmp_path):
     assert text.splitlines()[:4] == ["Daily digest — Saturday, 21 November 2026", "=" * 41, "Daily digest",
                                      "No stories in this digest."]
     assert "No stories in this digest." in (tmp_path / "out" / "latest.html").read_text(encoding="utf-8")
+
+
+def test_build_reads_a_file_whose_name_is_not_utf8_and_keeps_its_cache(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    raw = os.path.join(os.fsencode(seeds), b"caf\xe9.txt")
+    try:
+        with open(raw, "w", encoding="utf-8") as handle:
+            handle.write(GOOD)
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    (seeds / "copy.txt").write_text(GOOD + "Night buses also stop at the station.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for run in ("cold", "cached"):
+        done = run_digest("build", "--date", "2026-11-21", "--seeds", str(seeds), "--out", str(out), "--json")
+        assert done.returncode == 0 and done.stderr == b"", done.stderr  # the cache stayed usable
+        result = json.loads(done.stdout)
+        assert result["stories"] == 1 and result["skipped"] == []
+    assert result["cache"]["composed_hit"] == 1
+    text = (out / "digest-2026-11-21.txt").read_text(encoding="utf-8")
+    assert "2 sources:" in text and "caf\ufffd.txt" in text  # the two versions of one story
+    done = run_digest("summarize", "--format", "json", os.fsdecode(raw))
+    assert json.loads(done.stdout)["path"] == f"{seeds}/caf\ufffd.txt"

@@ -360,3 +360,29 @@ def test_watcher_reports_changes_and_falls_back_to_polling(tmp_path, monkeypatch
     assert any(str(tmp_path / "late.txt") in batch for batch in seen)
     assert not any(".swp" in path for batch in seen for path in batch)
     assert not thread.is_alive()
+
+
+def _non_utf8_file(folder: Path, content: str) -> Path:
+    """A file whose name has a latin-1 byte (b'caf\\xe9.txt'), as old archives and SMB shares have."""
+    raw = os.path.join(os.fsencode(folder), b"caf\xe9.txt")
+    try:
+        with open(raw, "w", encoding="utf-8") as handle:
+            handle.write(content)
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    return Path(os.fsdecode(raw))
+
+
+def test_a_file_name_that_is_not_utf8_is_ignored_with_one_warning_not_a_crash(env, caplog):
+    # Its name cannot be a key in the state database; the daemon crashed with UnicodeEncodeError.
+    seeds, store, make = env
+    caplog.set_level(logging.INFO, logger="digest")
+    arrivals = make()
+    (seeds / "good.txt").write_text(text("Night market"), encoding="utf-8")
+    _non_utf8_file(seeds, text("Latin-1 named"))
+    for mono in (0.0, 1.0, 2.0, 10.0):
+        arrivals.step(now=NOW, mono=mono)
+    assert titles(arrivals) == ["Night market"]
+    assert list(store.known()) == ["good.txt"]
+    assert caplog.text.count("its name is not valid UTF-8 (rename the file)") == 1
+    assert f"ignoring {seeds}/caf\ufffd.txt" in caplog.text

@@ -22,6 +22,7 @@ from digest.ingest.files import (
     IGNORED_SUFFIXES,
     content_hash,
     decode,
+    display_name,
     find_article_files,
     is_ignored_name,
     read_bytes,
@@ -36,6 +37,7 @@ __all__ = [
     "IGNORED_SUFFIXES",
     "content_hash",
     "decode",
+    "display_name",
     "find_article_files",
     "is_ignored_name",
     "make_article",
@@ -60,7 +62,7 @@ def read_file_items(
 
     Raises ArticleError when the file itself cannot be read or holds no article at all.
     """
-    name = str(path)
+    name = display_name(path)  # what articles and errors show; the file is opened by ``path``
     data, modified = read_bytes(path, timezone=timezone, max_bytes=max_bytes)
     suffix = Path(name).suffix.lower()
     if suffix not in HTML_SUFFIXES + (".eml", ".mbox"):
@@ -94,7 +96,7 @@ def read_file_articles(
     articles = [item for item in items if isinstance(item, Article)]
     if not articles:
         reasons = "; ".join(item.reason for item in items if isinstance(item, Skipped))
-        raise ArticleError(str(path), reasons or "no article found")
+        raise ArticleError(display_name(path), reasons or "no article found")
     return articles
 
 
@@ -106,7 +108,7 @@ def read_article(path: str | os.PathLike[str], *, timezone: str = "UTC", max_byt
     """
     articles = read_file_articles(path, timezone=timezone, max_bytes=max_bytes)
     if len(articles) > 1:
-        raise ArticleError(str(path), f"holds {len(articles)} articles; read it with read_file_articles")
+        raise ArticleError(display_name(path), f"holds {len(articles)} articles; read it with read_file_articles")
     return articles[0]
 
 

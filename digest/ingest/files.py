@@ -52,6 +52,23 @@ def find_article_files(folder: str | os.PathLike[str], patterns: Sequence[str] =
     return [Path(path) for path in found]
 
 
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A path as printable, storable text.
+
+    Python keeps the bytes of a file name that are not UTF-8 as lone surrogates, which cannot be
+    written to a UTF-8 page, JSON for the cache or SQLite; here they become U+FFFD, as ``ls`` shows them.
+    """
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return name.encode("utf-8", "replace").decode("utf-8")
+    return name
+
+
 def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes: int | None = None) -> tuple[bytes, dt.datetime]:
     """A file's bytes and its modification time (in ``timezone``); ArticleError when it cannot be read.
 
@@ -60,7 +77,7 @@ def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes
     daemon) forever or never end, so it is an ArticleError too.
     """
     p = Path(path)
-    name = str(path)
+    name = display_name(path)
     try:
         stat = p.stat()
         if stat_module.S_ISDIR(stat.st_mode):

@@ -141,6 +141,15 @@ class FileStamp:
         return cls(str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def _storable(text: str) -> bool:
+    """False for text SQLite cannot store: a file name whose undecodable bytes Python keeps as surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def digest_key(*parts: Any) -> str:
     """A cache key: sha256 of the parts in canonical JSON."""
     return hashlib.sha256(json.dumps(parts, separators=(",", ":"), default=str).encode()).hexdigest()
@@ -258,6 +267,8 @@ class BuildCache:
         self._guard(self._store_files, list(entries), context)
 
     def _store_files(self, entries: list[tuple[FileStamp, Sequence[Article | Skipped]]], context: str) -> None:
+        # A file name that is not UTF-8 cannot be a SQLite text key: that file is just read every time.
+        entries = [(stamp, items) for stamp, items in entries if _storable(stamp.path)]
         if not entries:
             return
         rows = []
@@ -279,6 +290,8 @@ class BuildCache:
         self._guard(self._forget_files_except, root, set(keep))
 
     def _forget_files_except(self, root: str, keep: set[str]) -> None:
+        if not _storable(root):
+            return  # nothing under it was ever stored
         prefix = root.rstrip("/" + os.sep) + os.sep
         conn = self.state.connection  # type: ignore[union-attr]
         known = {row[0] for row in conn.execute("SELECT DISTINCT file FROM cache_files WHERE substr(file, 1, ?) = ?", (len(prefix), prefix))}
