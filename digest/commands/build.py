@@ -11,7 +11,7 @@ from digest.commands._common import config_option, echo_err, progress_bar, setti
 
 
 @click.command()
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Digest date (YYYY-MM-DD). Default: today in the configured timezone.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Digest date (YYYY-MM-DD). Default: today in the configured timezone.")
 @click.option("--seeds", type=click.Path(file_okay=False), help="Folder of input articles. Overrides paths.seeds.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder. Overrides paths.out.")
 @config_option

@@ -12,7 +12,7 @@ from digest.errors import DeliveryError
 
 
 @click.command()
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Digest date (YYYY-MM-DD). Default: today in the configured timezone.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Digest date (YYYY-MM-DD). Default: today in the configured timezone.")
 @click.option("--dry-run", is_flag=True, help="Build every message but send and record nothing; list who would get one.")
 @click.option("--to", "to", multiple=True, metavar="EMAIL", help="Send only to this subscriber (repeat for more).")
 @click.option("--resend", is_flag=True, help="Send a new copy even to subscribers who already got this day's digest.")

@@ -59,7 +59,11 @@ def add(settings, state, email: str, name: str | None) -> None:
 @click.argument("email")
 @_with_state
 def remove(settings, state, email: str) -> None:
-    """Remove EMAIL from the list entirely (use `digest unsubscribe` to keep a record)."""
+    """Remove EMAIL from the list entirely.
+
+    Unsubscribing through the link in an email (or `digest unsubscribe TOKEN`) keeps the
+    address on the list, marked unsubscribed, instead.
+    """
     from digest import subscribers as subs
 
     removed = subs.remove(state, email)
