@@ -15,9 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# (No file name in the hint: the digest's day is today in the configured timezone, not the machine's.)
 digest: $(VENV)/.installed
 	$(VENV)/bin/digest build
-	@echo "Open out/latest.html in a browser, or read out/digest-$$(date +%F).txt"
+	@echo "Open out/latest.html in a browser, or read the .txt digest beside it in out/"
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
