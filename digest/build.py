@@ -314,13 +314,15 @@ def build(
     Unreadable files are skipped and listed in the result; they never stop the build. With
     ``use_cache`` the build cache in OUT/state is used (and a problem with it only logged).
     """
-    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns)
+    unlisted: list[Skipped] = []  # folders of seeds/ that could not be listed
+    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=unlisted)
     if on_files:
         on_files(len(paths))
     out = Path(settings.paths.out)
     cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
     try:
         articles, skipped = read_inputs(paths, settings, cache, jobs=settings.output.jobs)
+        skipped = unlisted + skipped
         digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
                                        cache=cache)
     finally:

@@ -116,8 +116,9 @@ def day_digest(settings: Settings, day: dt.date, *, now: dt.datetime, write: boo
 
     if write and not output.digest_paths(settings.paths.out, day)["html"].is_file():
         return build.build(settings, day=day, now=now).digest
-    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns)
-    articles, skipped = [], []
+    skipped: list[Skipped] = []
+    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=skipped)
+    articles = []
     max_bytes = int(settings.input.max_file_mb * 1_000_000)
     for item in ingest.read_articles(paths, timezone=settings.digest.timezone, max_bytes=max_bytes):
         (skipped if isinstance(item, Skipped) else articles).append(item)

@@ -293,3 +293,71 @@ def test_odd_but_real_text_is_still_read(tmp_path, content, title):
     article = ingest.read_article(write(tmp_path, "odd.txt", content))
     assert article.title == title
     assert summarize_article(article, count=2).sentences
+
+
+def _unprivileged(func):
+    """``func()`` run where permissions apply: as is for a normal user, in a child as 'nobody' for root."""
+    import json
+
+    if os.geteuid() != 0:
+        return func()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root, run, send the result back, and leave without cleanup
+        status = 1
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write_end, json.dumps(func()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    assert os.waitpid(pid, 0)[1] == 0, "the unprivileged child failed"
+    return json.loads(data)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX permissions")
+def test_a_folder_that_cannot_be_listed_is_reported_not_silently_missed():
+    import shutil
+    import tempfile
+
+    from digest.build import build
+    from digest.config import settings_from_mapping
+
+    top = Path(tempfile.mkdtemp(prefix="digest-perm-"))  # not under pytest's root-only temp folder
+    try:
+        top.chmod(0o777)
+        seeds = top / "seeds"
+        write(seeds, "open.txt", "Title: Open\n\nThe open story is here. It has two sentences.\n")
+        write(seeds / "locked", "hidden.txt", "Title: Hidden\n\nA story no one can list. It stays hidden.\n")
+        seeds.chmod(0o755)
+        (seeds / "locked").chmod(0)
+
+        now = dt.datetime(2026, 11, 21, 7, tzinfo=dt.timezone.utc)
+
+        def settings(out: str):
+            return settings_from_mapping({"paths": {"seeds": str(seeds), "out": str(top / out)}})
+
+        # A first build with every permission imports all that building needs (the unprivileged
+        # child may not be allowed to read the Python installation).
+        assert len(build(settings("warm"), day=now.date(), now=now).digest.stories) == 2
+
+        def scan():
+            unreadable = []
+            found = ingest.find_article_files(seeds, unreadable=unreadable)
+            articles, skipped = ingest.read_folder(seeds)
+            built = build(settings("out"), day=now.date(), now=now)
+            return ([p.name for p in found], [(s.path, s.reason) for s in unreadable],
+                    [a.title for a in articles], [(s.path, s.reason) for s in skipped],
+                    [(s.path, s.reason) for s in built.skipped], len(built.digest.stories))
+
+        found, unreadable, titles, skipped, build_skipped, stories = _unprivileged(scan)
+        assert found == ["open.txt"] and titles == ["Open"] and stories == 1
+        expected = [[str(seeds / "locked"), "cannot list this folder: Permission denied"]]
+        assert unreadable == expected and skipped == expected and build_skipped == expected
+    finally:
+        (top / "seeds" / "locked").chmod(0o755)
+        shutil.rmtree(top)

@@ -133,6 +133,7 @@ def read_folder(
     """Every article under ``folder``: the articles read, and the files (or parts) skipped with reasons."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in read_articles(find_article_files(folder, patterns), timezone=timezone, max_bytes=max_bytes):
+    paths = find_article_files(folder, patterns, unreadable=skipped)
+    for item in read_articles(paths, timezone=timezone, max_bytes=max_bytes):
         (skipped if isinstance(item, Skipped) else articles).append(item)
     return articles, skipped

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from digest.errors import ArticleError
+from digest.models import Skipped
 
 #: Names of files that are still being written or belong to editors; never articles.
 IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".part", ".partial", ".tmp", ".temp", ".crdownload", ".download")
@@ -33,8 +34,17 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(IGNORED_PREFIXES) or lowered.endswith(IGNORED_SUFFIXES)
 
 
-def find_article_files(folder: str | os.PathLike[str], patterns: Sequence[str] = DEFAULT_PATTERNS) -> list[Path]:
-    """Every file under ``folder`` (recursively) matching a pattern, skipping hidden/temp files, sorted."""
+def find_article_files(
+    folder: str | os.PathLike[str],
+    patterns: Sequence[str] = DEFAULT_PATTERNS,
+    *,
+    unreadable: list[Skipped] | None = None,
+) -> list[Path]:
+    """Every file under ``folder`` (recursively) matching a pattern, skipping hidden/temp files, sorted.
+
+    A folder that cannot be listed (no permission) would silently hide its files: when an
+    ``unreadable`` list is given, each such folder is appended to it with the reason.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise ArticleError(str(folder), "seeds folder not found" if not root.exists() else "not a folder")
@@ -44,7 +54,12 @@ def find_article_files(folder: str | os.PathLike[str], patterns: Sequence[str] =
         return []
     matches = re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns)).match
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    def not_listed(exc: OSError) -> None:
+        if unreadable is not None:
+            where = display_name(exc.filename if exc.filename is not None else root)
+            unreadable.append(Skipped(where, f"cannot list this folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=not_listed):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found.extend(os.path.join(dirpath, name) for name in filenames
                      if not is_ignored_name(name) and matches(name.lower()))
