@@ -8,6 +8,7 @@ Relative paths are resolved against the current working directory, like command-
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -44,12 +45,27 @@ def section_items(section: Any) -> dict[str, Any]:
     return {_key(f): getattr(section, f.name) for f in fields(section)}
 
 
+#: No number in the settings may be larger: far above any sensible value (a billion seconds is
+#: 31 years), and well inside what SQLite integers, timers and timedeltas accept (TOML allows
+#: inf and integers of any size, which overflowed them with tracebacks).
+MAX_NUMBER = 1_000_000_000
+
+
 def _positive(value: Any) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
 def _non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be 0 or more"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "must be a port number from 0 to 65535"
+
+
+def _hours(value: int) -> str | None:
+    # `now - hours` must stay a date; a million hours is 114 years.
+    return None if 0 < value <= 1_000_000 else "must be from 1 to 1,000,000"
 
 
 def _timezone(value: str) -> str | None:
@@ -169,7 +185,7 @@ class SmtpSection:
     """[smtp]: the mail server used when email.transport = "smtp"."""
 
     host: str = _opt("localhost", "Mail server host name.", _non_empty)
-    port: int = _opt(0, "Port; 0 = the usual one for `security` (587 starttls, 465 ssl, 25 none).", _non_negative)
+    port: int = _opt(0, "Port; 0 = the usual one for `security` (587 starttls, 465 ssl, 25 none).", _port)
     security: str = _opt("starttls", "starttls (verified certificate), ssl (implicit TLS) or none (localhost only).", _one_of("starttls", "ssl", "none"))
     username: str = _opt("", "Login name; empty = no AUTH.")
     password_env: str = _opt("", "Name of the environment variable holding the password (never the password itself).", _env_name)
@@ -230,7 +246,7 @@ class ScheduleSection:
     select: str = _opt(
         "arrived-today", "Articles in a digest built by `digest run`, by first-seen time: arrived-today, "
         "since-last-send or last-hours.", _select_mode)
-    hours: int = _opt(24, "With select = last-hours: how many hours back.", _positive)
+    hours: int = _opt(24, "With select = last-hours: how many hours back.", _hours)
     misfire_grace_seconds: int = _opt(
         14400, "A scheduled run missed (machine asleep, daemon down) still runs, once, if at most this many "
         "seconds late.", _positive)
@@ -308,10 +324,14 @@ def _type_problem(key: str, value: Any, hint: Any) -> tuple[Any, str | None]:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             return value, f"{key}: expected a whole number, got {value!r}"
+        if abs(value) > MAX_NUMBER:
+            return value, f"{key}: expected a number no larger than {MAX_NUMBER:,}, got {value!r}"
         return value, None
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value, f"{key}: expected a number, got {value!r}"
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            return value, f"{key}: expected a number no larger than {MAX_NUMBER:,}, got {value!r}"
         return float(value), None
     if hint is str:
         if not isinstance(value, str):

@@ -406,3 +406,11 @@ def test_build_reads_a_file_whose_name_is_not_utf8_and_keeps_its_cache(tmp_path)
     assert "2 sources:" in text and "caf\ufffd.txt" in text  # the two versions of one story
     done = run_digest("summarize", "--format", "json", os.fsdecode(raw))
     assert json.loads(done.stdout)["path"] == f"{seeds}/caf\ufffd.txt"
+
+
+def test_status_with_last_hours_far_back_is_a_config_error_not_a_traceback(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[schedule]\nselect = "last-hours"\nhours = 99999999999\n', encoding="utf-8")
+    done = run_digest("--config", str(config), "status", "--seeds", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "schedule.hours" in one_error_line(done.stderr.decode())

@@ -110,3 +110,26 @@ def test_non_utf8_settings_file(tmp_path):
     path.write_bytes('[digest]\ntitle = "Caf\xe9 news"\n'.encode("latin-1"))
     with pytest.raises(ConfigError, match="the file is not UTF-8 text"):
         load_settings(path)
+
+
+@pytest.mark.parametrize("toml, key", [
+    ("[input]\nmax_file_mb = inf\n", "input.max_file_mb"),           # overflowed int(): traceback
+    ("[watch]\nsettle_seconds = 1e300\n", "watch.settle_seconds"),   # overflowed the daemon's timer
+    ("[smtp]\ntimeout = nan\n", "smtp.timeout"),
+    ("[summary]\nwords = 9999999999999999999\n", "summary.words"),   # too large for SQLite
+    ("[schedule]\nmisfire_grace_seconds = 99999999999\n", "schedule.misfire_grace_seconds"),
+])
+def test_numbers_beyond_any_sensible_value_are_config_errors(tmp_path, toml, key):
+    path = tmp_path / "c.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{key}: expected a number no larger than 1,000,000,000, got "):
+        load_settings(path)
+
+
+def test_port_and_hours_have_their_own_limits():
+    with pytest.raises(ConfigError, match="smtp.port: must be a port number from 0 to 65535"):
+        settings_from_mapping({"smtp": {"port": 70000}})
+    with pytest.raises(ConfigError, match="schedule.hours: must be from 1 to 1,000,000"):
+        settings_from_mapping({"schedule": {"hours": 20_000_000}})  # `now - hours` would be before year 1
+    ok = settings_from_mapping({"smtp": {"port": 2525, "timeout": 1e9}, "schedule": {"hours": 48}})
+    assert (ok.smtp.port, ok.smtp.timeout, ok.schedule.hours) == (2525, 1e9, 48)
