@@ -69,7 +69,9 @@ def summarize_all(
     results: list[Summary] = []
     if jobs > 1 and len(work) > 1:
         chunk = max(1, min(64, len(work) // (jobs * 4)))
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(algorithm,)) as pool:
+        # Never more workers than articles: each one costs a process and its imports.
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,
+                                 initargs=(algorithm,)) as pool:
             for summary in pool.map(_summarize_one, work, chunksize=chunk):
                 results.append(summary)
                 if progress:
@@ -117,7 +119,7 @@ def read_inputs(
     to_read = [i for i, items in enumerate(items_of) if items is None]
     work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
     if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
             done = list(pool.map(_read_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4)))))
     else:
         done = [_read_one(job) for job in work]

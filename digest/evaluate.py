@@ -198,7 +198,7 @@ def _start_worker(names: tuple[str, ...]) -> None:
 def _run(items: Sequence[EvalItem], names: tuple[str, ...], oracle: bool, jobs: int) -> Iterator[dict]:
     work = [(item, names, oracle) for item in items]
     if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(names,)) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker, initargs=(names,)) as pool:
             # Items are slow (every algorithm, then ROUGE; tens of ms): chunks of a few keep every
             # worker busy to the end, and their pickling costs next to nothing.
             yield from pool.map(_evaluate_item, work, chunksize=max(1, min(4, len(work) // (jobs * 16))))

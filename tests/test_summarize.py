@@ -126,3 +126,16 @@ def test_news_beats_lead3_on_the_larger_see_dev_set():
     """On 1,000 articles the interval is tight: there our default must be ahead of Lead-3."""
     per = _paired_rouge1("cnndm_see_dev.jsonl")
     assert sum(per["news"]) > sum(per["lead"]), (sum(per["news"]), sum(per["lead"]))
+
+
+def test_jobs_never_start_more_worker_processes_than_articles():
+    # `--jobs 300` with four files started 300 processes, each importing the summarizers.
+    import multiprocessing
+
+    from digest.build import summarize_all
+
+    seen: list[int] = []
+    summaries = summarize_all([ARTICLE, ARTICLE], algorithm="lead", count=2, jobs=16,
+                              progress=lambda n: seen.append(len(multiprocessing.active_children())))
+    assert [len(s.sentences) for s in summaries] == [2, 2]
+    assert seen and max(seen) <= 2
