@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 import textwrap
+import traceback
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -189,6 +190,16 @@ def _run(env: jinja2.Environment, name: str, **context: object) -> str:
         raise RenderError(f"template not found: {exc.name}") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{name}: {exc.message}") from exc
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{name} (or a template it uses) is not UTF-8 text") from exc
+    except Exception as exc:  # noqa: BLE001 - an expression of a (user's) template failed: {{ 1/0 }}, a bad argument
+        raise RenderError(f"{_template_line(exc, name)}: {type(exc).__name__}: {exc}") from exc
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    """``file:line`` of the template line where ``exc`` was raised (jinja2 puts it in the traceback)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
 
 
 def _first_over(size: Callable[[int], int], budget: int, total: int, start: int = 32) -> tuple[int | None, int | None]:

@@ -429,3 +429,14 @@ def test_a_huge_summary_sentence_is_clipped_so_later_stories_stay_in_full():
     plain = compose([(normal[0], Summary("news", (Sentence(ordinary, 0, 1.0),)))], day=dt.date(2026, 11, 21),
                     generated_at=dt.datetime(2026, 11, 21, 7, 5))
     assert plain.stories[0].summary.sentences[0].text == ordinary
+
+
+def test_a_failing_expression_or_a_non_utf8_template_is_a_render_error(tmp_path):
+    (tmp_path / "digest.txt.j2").write_text("fine\n{{ 1 // 0 }}\n", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"digest\.txt\.j2:2: ZeroDivisionError: "):
+        render_digest(make_digest(), tmp_path)
+    latin = tmp_path / "latin"
+    latin.mkdir()
+    (latin / "digest.md.j2").write_bytes("Caf\xe9 {{ digest.title }}\n".encode("latin-1"))
+    with pytest.raises(RenderError, match=r"digest\.md\.j2 \(or a template it uses\) is not UTF-8 text"):
+        render_digest(make_digest(), latin)
