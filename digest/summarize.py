@@ -9,6 +9,8 @@ imports sumy; sumy gets our offline tokenizer, so it never needs NLTK data.
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -86,14 +88,21 @@ class SumyScorer:
 
         # sumy computes ratings, then hands them to _get_best_sentences; we take them there.
         summarizer._get_best_sentences = capture  # type: ignore[attr-defined]
-        summarizer(document, len(sentences))
-        rating = captured.get("rating")
-        if rating is None:
-            return [0.0] * len(sentences)
-        if isinstance(rating, dict):
-            return [float(rating.get(s, 0.0)) for s in body]
-        args, kwargs = captured["args"], captured["kwargs"]
-        return [float(rating(s, *args, **kwargs)) for s in body]  # type: ignore[operator]
+        with warnings.catch_warnings():
+            # On degenerate input (one sentence, no word shared) sumy's numpy maths divides by
+            # zero: the RuntimeWarning reached the user's terminal, and the NaN ratings made the
+            # choice arbitrary and the JSON output invalid. A NaN rates 0 (ties go to the earlier).
+            warnings.simplefilter("ignore", RuntimeWarning)
+            summarizer(document, len(sentences))
+            rating = captured.get("rating")
+            if rating is None:
+                return [0.0] * len(sentences)
+            if isinstance(rating, dict):
+                ratings = [float(rating.get(s, 0.0)) for s in body]
+            else:
+                args, kwargs = captured["args"], captured["kwargs"]
+                ratings = [float(rating(s, *args, **kwargs)) for s in body]  # type: ignore[operator]
+        return [r if math.isfinite(r) else 0.0 for r in ratings]
 
 
 def _sumy_factories() -> dict[str, tuple[Callable[[], object], bool]]:

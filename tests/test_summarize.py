@@ -139,3 +139,19 @@ def test_jobs_never_start_more_worker_processes_than_articles():
                               progress=lambda n: seen.append(len(multiprocessing.active_children())))
     assert [len(s.sentences) for s in summaries] == [2, 2]
     assert seen and max(seen) <= 2
+
+
+@pytest.mark.parametrize("name", algorithm_names())
+@pytest.mark.parametrize("text", ["Title: x\n\nOne lone sentence here.\n", "A. B. C.\n", "The the the. And and. Of of.\n"])
+def test_degenerate_articles_get_finite_scores_and_no_warnings(name, text):
+    # sumy's LexRank divided by zero here: a numpy RuntimeWarning on the user's terminal and
+    # NaN scores, which `summarize --format json` printed as NaN (not JSON).
+    import math
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary = summarize_article(parse_article(text), algorithm=name, count=2)
+    assert summary.sentences
+    assert all(math.isfinite(s.score) for s in summary.sentences)
+    json.dumps([s.score for s in summary.sentences], allow_nan=False)
