@@ -350,6 +350,7 @@ def daemon_status(settings: Settings, now: dt.datetime) -> dict:
     }
     seeds = Path(settings.paths.seeds)
     current = scan_folder(seeds, settings.input.patterns)
+    report["seeds_missing"] = current is None  # a folder not found (or not a folder) has no pending files
     if not db_path.is_file():
         report["pending"] = [str(seeds / key) for key in sorted(current or {})]
         report["articles"]["pending"] = len(report["pending"])

@@ -414,3 +414,12 @@ def test_status_with_last_hours_far_back_is_a_config_error_not_a_traceback(tmp_p
     done = run_digest("--config", str(config), "status", "--seeds", str(tmp_path), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "schedule.hours" in one_error_line(done.stderr.decode())
+
+
+def test_status_says_when_the_seeds_folder_is_missing(tmp_path):
+    args = ("status", "--seeds", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
+    assert json.loads(run_digest(*args, "--json").stdout)["seeds_missing"] is True
+    assert f"seeds folder {tmp_path / 'nothing'} not found" in run_digest(*args).stdout.decode()
+    (tmp_path / "nothing").mkdir()
+    assert json.loads(run_digest(*args, "--json").stdout)["seeds_missing"] is False
+    assert "not found" not in run_digest(*args).stdout.decode()

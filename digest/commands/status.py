@@ -33,6 +33,8 @@ def _format(report: dict) -> list[str]:
     counts = report["articles"]
     lines.append(f"articles: {counts['ok']} known, {counts['in_todays_digest']} in today's digest "
                  f"({sched['select']}), {counts['pending']} pending")
+    if report.get("seeds_missing"):
+        lines.append(f"  seeds folder {report['seeds']} not found")
     for path in report["pending"]:
         lines.append(f"  pending: {path}")
     lines.append(f"quarantined: {len(report['quarantined'])}")
