@@ -423,3 +423,12 @@ def test_status_says_when_the_seeds_folder_is_missing(tmp_path):
     (tmp_path / "nothing").mkdir()
     assert json.loads(run_digest(*args, "--json").stdout)["seeds_missing"] is False
     assert "not found" not in run_digest(*args).stdout.decode()
+
+
+def test_eval_of_one_item_reads_well(tmp_path):
+    dataset = tmp_path / "one.jsonl"
+    dataset.write_text(json.dumps({"id": "a", "article": GOOD, "reference": ["Night buses return on Friday."],
+                                   "sentences": 1}) + "\n", encoding="utf-8")
+    result = invoke("eval", str(dataset), "-a", "lead")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "one.jsonl: 1 article, 1 sentence"

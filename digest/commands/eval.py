@@ -34,5 +34,9 @@ def eval_cmd(dataset, algorithms, limit, jobs, oracle, as_json) -> None:
             click.echo(json.dumps(result.as_json()))
     else:
         sentences = sorted({item.sentences for item in items})
-        length = f"{sentences[0]} sentences" if len(sentences) == 1 else "reference-length summaries"
-        click.echo(format_table(results, f"{Path(dataset).name}: {len(items)} articles, {length}"))
+        if len(sentences) == 1:
+            length = f"{sentences[0]} sentence{'' if sentences[0] == 1 else 's'}"
+        else:
+            length = "reference-length summaries"
+        articles = f"{len(items)} article{'' if len(items) == 1 else 's'}"
+        click.echo(format_table(results, f"{Path(dataset).name}: {articles}, {length}"))
