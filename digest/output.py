@@ -62,14 +62,16 @@ def digest_paths(out_dir: str | os.PathLike[str], day: dt.date) -> dict[str, Pat
 
 
 def write_digest(out_dir: str | os.PathLike[str], day: dt.date, rendered: Rendered) -> list[Path]:
-    """Write the three formats of one day's digest and update latest.html; return the paths written."""
+    """Write the three formats of one day's digest, and latest.html unless a newer day's digest
+    is in ``out_dir`` (rebuilding an older day must not replace the latest); return the paths written."""
     paths = digest_paths(out_dir, day)
     written = [
         write_atomic(paths["html"], rendered.html),
         write_atomic(paths["text"], rendered.text),
         write_atomic(paths["markdown"], rendered.markdown),
-        write_atomic(Path(out_dir) / "latest.html", rendered.html),
     ]
+    if not any(other > day for other, _ in archive_entries(out_dir)):
+        written.append(write_atomic(Path(out_dir) / "latest.html", rendered.html))
     return written
 
 

@@ -432,3 +432,17 @@ def test_eval_of_one_item_reads_well(tmp_path):
     result = invoke("eval", str(dataset), "-a", "lead")
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "one.jsonl: 1 article, 1 sentence"
+
+
+def test_building_an_earlier_day_keeps_latest_html_on_the_latest_day(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bus.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    for day in ("2026-11-22", "2026-11-20"):  # a backfill after the newest
+        done = run_digest("build", "--date", day, "--seeds", str(seeds), "--out", str(out), "--json")
+        assert done.returncode == 0, done.stderr
+    assert (out / "latest.html").read_bytes() == (out / "digest-2026-11-22.html").read_bytes()
+    assert str(out / "latest.html") not in json.loads(done.stdout)["written"]
+    run_digest("build", "--date", "2026-11-22", "--seeds", str(seeds), "--out", str(out), "-q")  # the same day again
+    assert (out / "latest.html").read_bytes() == (out / "digest-2026-11-22.html").read_bytes()

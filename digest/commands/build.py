@@ -23,8 +23,8 @@ from digest.commands._common import config_option, echo_err, progress_bar, setti
 def build(ctx: click.Context, day, seeds, out, config_path, jobs, no_cache, as_json, quiet) -> None:
     """Build the digest for a day from the seeds folder.
 
-    Writes OUT/digest-YYYY-MM-DD.html, .txt and .md, updates OUT/latest.html and the archive page
-    OUT/index.html. Files that cannot be read are reported and skipped; the build goes on.
+    Writes OUT/digest-YYYY-MM-DD.html, .txt and .md, updates OUT/latest.html (unless a later
+    day's digest is there) and the archive page OUT/index.html. Files that cannot be read are reported and skipped; the build goes on.
     Files, summaries and layouts of earlier builds are reused from the cache in OUT/state.
     """
     from digest.build import build as run_build
