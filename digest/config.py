@@ -2,7 +2,8 @@
 
 Each section of the file is a frozen dataclass below. A field's ``metadata["doc"]`` says what it
 means (``digest config --keys`` prints them) and ``metadata["check"]`` validates its value.
-Relative paths are resolved against the current working directory, like command-line paths.
+Relative paths are resolved against the current working directory, like command-line paths;
+``~`` at the start of a path is the home folder.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from digest.errors import ConfigError
 DEFAULT_CONFIG_PATH = Path("config") / "digest.toml"
 
 
-def _opt(default: Any, doc: str, check: Callable[[Any], str | None] | None = None, *, key: str | None = None) -> Any:
+def _opt(default: Any, doc: str, check: Callable[[Any], str | None] | None = None, *, key: str | None = None,
+         path: bool = False) -> Any:
     """A documented setting with an optional validator returning an error message or None.
 
     ``key`` is the name in the TOML file when it cannot be the attribute name (``from``).
+    ``path``: a file or folder, where ``~`` means the home folder (as in a shell).
     """
-    metadata = {"doc": doc, "check": check} | ({"key": key} if key else {})
+    metadata = {"doc": doc, "check": check} | ({"key": key} if key else {}) | ({"path": True} if path else {})
     if isinstance(default, list):
         return field(default_factory=lambda: tuple(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -101,9 +104,9 @@ class DigestSection:
 class PathsSection:
     """[paths]: where articles come from and where digests go."""
 
-    seeds: str = _opt("seeds", "Folder of input articles (searched recursively).", _non_empty)
-    out: str = _opt("out", "Folder for digests, the archive page and the state database.", _non_empty)
-    templates: str = _opt("", "Folder with your own templates overriding the built-in ones; empty = built-in.")
+    seeds: str = _opt("seeds", "Folder of input articles (searched recursively).", _non_empty, path=True)
+    out: str = _opt("out", "Folder for digests, the archive page and the state database.", _non_empty, path=True)
+    templates: str = _opt("", "Folder with your own templates overriding the built-in ones; empty = built-in.", path=True)
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ class SmtpSection:
     security: str = _opt("starttls", "starttls (verified certificate), ssl (implicit TLS) or none (localhost only).", _one_of("starttls", "ssl", "none"))
     username: str = _opt("", "Login name; empty = no AUTH.")
     password_env: str = _opt("", "Name of the environment variable holding the password (never the password itself).", _env_name)
-    ca_file: str = _opt("", "Extra CA certificates (PEM) to trust for the server; empty = the system's.")
+    ca_file: str = _opt("", "Extra CA certificates (PEM) to trust for the server; empty = the system's.", path=True)
     timeout: float = _opt(30.0, "Seconds to wait for the server on each step before retrying.", _positive)
     max_per_second: float = _opt(10.0, "Messages per second at most; 0 = no limit.", _non_negative)
     max_per_connection: int = _opt(100, "Messages per connection before reconnecting; 0 = no limit.", _non_negative)
@@ -207,7 +210,7 @@ class FeedsSection:
     """[feeds]: RSS/Atom feeds (or single pages) that `digest fetch` saves into the seeds folder."""
 
     urls: tuple[str, ...] = _opt([], "Feed (RSS/Atom) or page URLs that `digest fetch` downloads.", _http_urls)
-    into: str = _opt("", "Folder the fetched items are saved in; empty = paths.seeds.")
+    into: str = _opt("", "Folder the fetched items are saved in; empty = paths.seeds.", path=True)
     timeout: float = _opt(20.0, "Seconds to wait for a server before giving up on that URL.", _positive)
     max_mb: float = _opt(5.0, "Largest feed or page downloaded, in MB; larger ones are reported and skipped.", _positive)
     pages: bool = _opt(True, "Also download each item's page for its full text; false = the feed's own text.")
@@ -250,7 +253,7 @@ class ScheduleSection:
     misfire_grace_seconds: int = _opt(
         14400, "A scheduled run missed (machine asleep, daemon down) still runs, once, if at most this many "
         "seconds late.", _positive)
-    log_file: str = _opt("", "`digest run` also logs to this file; empty = stderr only.")
+    log_file: str = _opt("", "`digest run` also logs to this file; empty = stderr only.", path=True)
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,8 @@ def _build_section(name: str, cls: type, raw: Mapping[str, Any]) -> tuple[Any, l
             problems.append(f"{qualified}: unknown setting (known: {', '.join(known)})")
             continue
         value, problem = _type_problem(qualified, value, hints[known[key].name])
+        if problem is None and known[key].metadata.get("path") and value.startswith("~"):
+            value = os.path.expanduser(value)  # TOML has no shell: "~/news" would be a folder named "~"
         if problem is None and (check := known[key].metadata.get("check")) is not None:
             if (message := check(value)) is not None:
                 problem = f"{qualified}: {message}"

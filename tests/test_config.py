@@ -133,3 +133,16 @@ def test_port_and_hours_have_their_own_limits():
         settings_from_mapping({"schedule": {"hours": 20_000_000}})  # `now - hours` would be before year 1
     ok = settings_from_mapping({"smtp": {"port": 2525, "timeout": 1e9}, "schedule": {"hours": 48}})
     assert (ok.smtp.port, ok.smtp.timeout, ok.schedule.hours) == (2525, 1e9, 48)
+
+
+def test_a_leading_tilde_in_a_path_setting_is_the_home_folder(tmp_path, monkeypatch):
+    # TOML has no shell: before, out = "~/site" made a folder named "~" in the working directory.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "c.toml"
+    path.write_text('[paths]\nseeds = "~/news"\nout = "~/site"\ntemplates = "~"\n[schedule]\nlog_file = "~/digest.log"\n'
+                    '[digest]\ntitle = "~/not a path"\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.paths.seeds == str(tmp_path / "news") and settings.paths.out == str(tmp_path / "site")
+    assert settings.paths.templates == str(tmp_path) and settings.schedule.log_file == str(tmp_path / "digest.log")
+    assert settings.digest.title == "~/not a path"
+    assert settings.override("paths", out="~/elsewhere").paths.out == str(tmp_path / "elsewhere")
