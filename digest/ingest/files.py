@@ -54,6 +54,7 @@ def find_article_files(
         return []
     matches = re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns)).match
     found: list[str] = []
+
     def not_listed(exc: OSError) -> None:
         if unreadable is not None:
             where = display_name(exc.filename if exc.filename is not None else root)
