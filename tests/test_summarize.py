@@ -155,3 +155,24 @@ def test_degenerate_articles_get_finite_scores_and_no_warnings(name, text):
     assert summary.sentences
     assert all(math.isfinite(s.score) for s in summary.sentences)
     json.dumps([s.score for s in summary.sentences], allow_nan=False)
+
+
+def test_news_ranker_halves_quotations_nobody_is_said_to_have_spoken():
+    # Two articles that differ only in how sentence 2 attributes its quotation: standing alone
+    # (or with only a pronoun) a reader cannot tell who speaks, so it scores half.
+    opening = "The town council opened a new swimming pool beside the river on Monday morning."
+    rest = [
+        "The pool cost the town council four million pounds and took two years to build.",
+        "Swimmers queued along the river path before the doors of the new pool opened.",
+        "The council says the pool will stay open late on weekdays through the summer.",
+    ]
+    attributed = '"The river pool will change summer in this town for good," council leader Ann Hale said.'
+    variants = {
+        "named": attributed,
+        "alone": '"The river pool will change summer in this town for good for every family here."',
+        "pronoun": '"The river pool will change summer in this town for good," she said.',
+    }
+    ranker = get_scorer("news")
+    scores = {k: ranker([opening, v, *rest], None, count=2)[1] for k, v in variants.items()}
+    assert scores["alone"] < 0.75 * scores["named"]
+    assert scores["pronoun"] < 0.75 * scores["named"]
