@@ -29,10 +29,12 @@ Pure Python; no third-party imports.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
+from operator import mul
 
 #: PACSUM's backward weight (forward = 1). Dev sweep −4…1: flat plateau −2.5…−1 on both
 #: CNN/DailyMail forms; −2 is its middle.
@@ -80,7 +82,7 @@ mr mrs ms""".split()
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # a token from its first to its last word character
 _ALPHA = re.compile(r"[^\W\d_]")
 
-#: Entries of the token cache before it starts afresh (a few tens of MB at most).
+#: Entries of the token cache before it starts afresh (some tens of MB at most).
 _CACHE_MAX = 500_000
 
 
@@ -130,9 +132,10 @@ def _idf(df: int, n: int) -> float:
     return math.log((n + 1.0) / (df + 1.0)) + 1.0
 
 
-def _length_prior(words: float) -> float:
-    """sqrt(x · e^(1−x)), x = words / LEN_PEAK: 1 at the peak, → 0 for fragments, slow decay for run-ons."""
-    x = words / LEN_PEAK
+@functools.lru_cache(maxsize=4096)  # sentence lengths repeat; the peak is an argument, so a new LEN_PEAK is no stale hit
+def _length_prior(words: int, peak: float) -> float:
+    """sqrt(x · e^(1−x)), x = words / peak (LEN_PEAK): 1 at the peak, → 0 for fragments, slow decay for run-ons."""
+    x = words / peak
     return math.sqrt(x * math.exp(1.0 - x))
 
 
@@ -145,16 +148,20 @@ class NewsRanker:
         n = len(sentences)
         if n == 0:
             return []
-        # One pass over the tokens: each sentence's length in words, and the postings of each
-        # term: the sentence it occurs in, or the list of them in order once it is in two. A
-        # term repeated within a sentence (tf > 1, one sentence in seven) is noted aside.
+        # One pass over the tokens: each sentence's length in words, and where each term occurs:
+        # the sentence, or the list of sentences in order once there are two (tf is almost
+        # always 1; a repeat within a sentence is counted aside).
         lookup = _TERM_CACHE.__getitem__
         lengths: list[int] = []
+        total_words = 0
+        own: list[int] = []  # terms of each sentence found in no other sentence
         postings: dict[str, int | list[int]] = {}
         get = postings.get
-        repeats: list[tuple[str, int]] = []
+        shared: dict[str, list[int]] = {}  # the terms of two or more sentences
+        repeats: dict[tuple[str, int], int] = {}  # (term, sentence) → tf, where tf > 1
         for i, tokens in enumerate(map(str.split, map(str.lower, sentences))):
             length = len(tokens)
+            known = len(postings)
             for term in map(lookup, tokens):
                 if not term:
                     if term is None:  # punctuation: not a word
@@ -165,58 +172,56 @@ class NewsRanker:
                     postings[term] = i  # no list for the many terms of one sentence
                 elif post.__class__ is int:
                     if post != i:
-                        postings[term] = [post, i]
+                        postings[term] = shared[term] = [post, i]
+                        own[post] -= 1
                     else:
-                        repeats.append((term, i))
+                        repeats[term, i] = repeats.get((term, i), 1) + 1
                 elif post[-1] != i:
                     post.append(i)
                 else:
-                    repeats.append((term, i))
-            lengths.append(length)
-        total_words = sum(lengths)
-        lengths = [max(1, length) for length in lengths]
+                    repeats[term, i] = repeats.get((term, i), 1) + 1
+            total_words += length
+            lengths.append(length or 1)
+            own.append(len(postings) - known)  # the terms new here; those found later leave
         # Sentences asked for: the count, or a word budget in typical news sentences.
         asked = count if count else max(1.0, (words or 3 * LEN_PEAK) / LEN_PEAK)
         coverage = asked >= MIN_COVERAGE_SENTENCES and total_words / asked < SWITCH_WORDS
 
-        # Term weights: IDF (1 in coverage mode) × tf. Norms count every term; a term of one
-        # sentence (df = 1) adds to that norm alone, and all of them weigh ``single``.
+        # Term weights: in-document IDF (1 in coverage mode) × tf. Norms count every term; the
+        # terms of one sentence (df = 1) only there, and all of them with the same IDF.
         single = 1.0 if coverage else _idf(1, n)
         single_sq = single * single
-        norm_sq = [0.0] * n
-        shared: list[tuple[str, list[int], float]] = []  # the terms of two or more sentences
+        norm_sq = [terms * single_sq for terms in own]
+        weights: list[float] = []
         idf: dict[int, float] = {}
-        for term, post in postings.items():
-            if post.__class__ is int:
-                norm_sq[post] += single_sq
-                continue
+        for post in shared.values():
             if coverage:
                 weight = 1.0
             elif (weight := idf.get(len(post))) is None:
                 weight = idf[len(post)] = _idf(len(post), n)
+            weights.append(weight)
             square = weight * weight
             for i in post:
                 norm_sq[i] += square
-            shared.append((term, post, weight))
-        boost: dict[tuple[str, int], float] = {}  # (shared term, sentence) → tf weight, for tf > 1
-        for (term, i), extra in Counter(repeats).items():
+        boost: dict[tuple[str, int], float] = {}  # (shared term, sentence) → tf weight, where tf > 1
+        for (term, i), tf in repeats.items():
             post = postings[term]
             alone = post.__class__ is int
             weight = single if alone else 1.0 if coverage else idf[len(post)]
-            factor = _tf(1 + extra)
+            factor = _tf(tf)
             norm_sq[i] += weight * weight * (factor * factor - 1.0)
             if not alone:
                 boost[term, i] = factor
         boosted = {term for term, _ in boost}
         inverse = [1.0 / math.sqrt(s) if s else 1.0 for s in norm_sq]
 
-        # Each shared term's entries in the unit vectors, u = weight / ‖v‖ in each of its
-        # sentences, add u_i·u_j (its part of the cosine) to both ends of every pair i < j.
+        # A shared term's entries in the unit vectors, u = weight / ‖v‖ in each of its sentences,
+        # add u_i·u_j (its part of the cosine) to both ends of every pair i < j.
         if coverage:
             # Similarity to all other sentences, summed per sentence as u_i · (Σ u − u_i): a
             # sentence that appears twice gets exactly the same score twice (ties go to the first).
             similarity = [0.0] * n
-            for term, post, weight in shared:
+            for (term, post), weight in zip(shared.items(), weights, strict=True):
                 units = [weight * boost.get((term, i), 1.0) * inverse[i] for i in post]
                 total = sum(units)
                 for i, u in zip(post, units):
@@ -224,7 +229,7 @@ class NewsRanker:
             return [s * length**LEN_POW_COV for s, length in zip(similarity, lengths, strict=True)]
         back = [0.0] * n  # similarity to all earlier sentences
         forward = [0.0] * n  # ... and to all later ones
-        for term, post, weight in shared:
+        for (term, post), weight in zip(shared.items(), weights, strict=True):
             if term in boosted:
                 units = [weight * boost.get((term, i), 1.0) * inverse[i] for i in post]
             elif len(post) == 2:  # most shared terms: one pair
@@ -245,8 +250,8 @@ class NewsRanker:
         directed = [f + LAMBDA_BACK * b for f, b in zip(forward, back, strict=True)]
         lo, hi = min(directed), max(directed)
         span = hi - lo
+        priors = map(mul, map(_length_prior, lengths, repeat(LEN_PEAK)), map(pow, range(1, n + 1), repeat(-POSITION_POW)))
         return [
-            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length) * (1.0 + i) ** -POSITION_POW
-            * (DANGLING_QUOTE if _DANGLING.match(sentence) else 1.0)
-            for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences, strict=True))
+            ((d - lo) / span if span > 0 else 1.0) * prior * (DANGLING_QUOTE if quote else 1.0)
+            for d, prior, quote in zip(directed, priors, map(_DANGLING.match, sentences))
         ]
