@@ -33,8 +33,6 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from itertools import repeat
-from operator import mul
 
 #: PACSUM's backward weight (forward = 1). Dev sweep −4…1: flat plateau −2.5…−1 on both
 #: CNN/DailyMail forms; −2 is its middle.
@@ -97,8 +95,10 @@ class _TermCache(dict):
         if len(self) >= _CACHE_MAX:
             self.clear()
         term = _term(token)
-        self[token] = token if term == token else term
-        return self[token]
+        if term == token:
+            term = token
+        self[token] = term
+        return term
 
 
 _TERM_CACHE = _TermCache()
@@ -132,7 +132,8 @@ def _idf(df: int, n: int) -> float:
     return math.log((n + 1.0) / (df + 1.0)) + 1.0
 
 
-@functools.lru_cache(maxsize=4096)  # sentence lengths repeat; the peak is an argument, so a new LEN_PEAK is no stale hit
+# Cached: sentence lengths repeat. The peak is an argument, so a changed LEN_PEAK gets no stale value.
+@functools.lru_cache(maxsize=4096)
 def _length_prior(words: int, peak: float) -> float:
     """sqrt(x · e^(1−x)), x = words / peak (LEN_PEAK): 1 at the peak, → 0 for fragments, slow decay for run-ons."""
     x = words / peak
@@ -250,8 +251,8 @@ class NewsRanker:
         directed = [f + LAMBDA_BACK * b for f, b in zip(forward, back, strict=True)]
         lo, hi = min(directed), max(directed)
         span = hi - lo
-        priors = map(mul, map(_length_prior, lengths, repeat(LEN_PEAK)), map(pow, range(1, n + 1), repeat(-POSITION_POW)))
         return [
-            ((d - lo) / span if span > 0 else 1.0) * prior * (DANGLING_QUOTE if quote else 1.0)
-            for d, prior, quote in zip(directed, priors, map(_DANGLING.match, sentences))
+            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length, LEN_PEAK) * (1.0 + i) ** -POSITION_POW
+            * (DANGLING_QUOTE if _DANGLING.match(sentence) else 1.0)
+            for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences, strict=True))
         ]
