@@ -140,6 +140,12 @@ def _length_prior(words: int, peak: float) -> float:
     return math.sqrt(x * math.exp(1.0 - x))
 
 
+@functools.lru_cache(maxsize=256)
+def _position_priors(n: int, power: float) -> tuple[float, ...]:
+    """(1 + i) ** −power for the first n positions (the inverted pyramid)."""
+    return tuple((1.0 + i) ** -power for i in range(n))
+
+
 class NewsRanker:
     """Scores sentences for news summaries (see the module docstring); built once, reused."""
 
@@ -196,10 +202,11 @@ class NewsRanker:
         weights: list[float] = []
         idf: dict[int, float] = {}
         for post in shared.values():
+            df = len(post)
             if coverage:
                 weight = 1.0
-            elif (weight := idf.get(len(post))) is None:
-                weight = idf[len(post)] = _idf(len(post), n)
+            elif (weight := idf.get(df)) is None:
+                weight = idf[df] = _idf(df, n)
             weights.append(weight)
             square = weight * weight
             for i in post:
@@ -230,8 +237,8 @@ class NewsRanker:
             return [s * length**LEN_POW_COV for s, length in zip(similarity, lengths, strict=True)]
         back = [0.0] * n  # similarity to all earlier sentences
         forward = [0.0] * n  # ... and to all later ones
-        for (term, post), weight in zip(shared.items(), weights, strict=True):
-            if term in boosted:
+        for term, post, weight in zip(shared, shared.values(), weights):
+            if boosted and term in boosted:
                 units = [weight * boost.get((term, i), 1.0) * inverse[i] for i in post]
             elif len(post) == 2:  # most shared terms: one pair
                 i, j = post
@@ -252,7 +259,7 @@ class NewsRanker:
         lo, hi = min(directed), max(directed)
         span = hi - lo
         return [
-            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length, LEN_PEAK) * (1.0 + i) ** -POSITION_POW
+            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length, LEN_PEAK) * position
             * (DANGLING_QUOTE if _DANGLING.match(sentence) else 1.0)
-            for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences, strict=True))
+            for d, length, position, sentence in zip(directed, lengths, _position_priors(n, POSITION_POW), sentences)
         ]
