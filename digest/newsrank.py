@@ -7,8 +7,9 @@ How it scores one article's sentences (the research, sweeps and what did not hel
    punctuation or a possessive ``'s``, stop words and numbers dropped, plurals lightly stemmed.
    Term weight: sublinear ``1 + log(tf)``.
 2. **Similarity.** Cosine between sentences, never materialised as an n×n matrix: degree
-   centralities are linear in the unit vectors, so one running sum over the sentences gives
-   each sentence's similarity to all earlier and all later ones in O(total terms).
+   centralities are linear in the unit vectors, so each term shared by two or more sentences
+   adds its part of the cosine to every pair of its sentences (in O(total terms) for news; a
+   term of one sentence only counts in that sentence's norm).
 3. **Which summary is asked for.** A *lede* (``lede=True``: what a digest entry is) always
    gets the *lead-aware* score. Otherwise the length of the request decides: short relative to
    the article (three sentences of a news story), lead-aware; a large part of the article
@@ -29,12 +30,10 @@ Pure Python; no third-party imports.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
-from operator import mul
 
 #: PACSUM's backward weight (forward = 1). Dev sweep −4…1: flat plateau −2.5…−1 on both
 #: CNN/DailyMail forms; −2 is its middle.
@@ -82,9 +81,28 @@ mr mrs ms""".split()
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # a token from its first to its last word character
 _ALPHA = re.compile(r"[^\W\d_]")
 
-#: token → term ("" = dropped word, None = not a word at all); bounded, process-wide.
-_TERM_CACHE: dict[str, str | None] = {}
+#: Entries of the token cache before it starts afresh (some tens of MB at most).
 _CACHE_MAX = 500_000
+
+
+class _TermCache(dict):
+    """Lowercased whitespace token → its term ("" = dropped word, None = not a word at all).
+
+    Process-wide and bounded: fills itself on a miss, starts afresh when full. A term spelled
+    like its token is stored as the token itself: one string object, less memory to go through.
+    """
+
+    def __missing__(self, token: str) -> str | None:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        term = _term(token)
+        if term == token:
+            term = token
+        self[token] = term
+        return term
+
+
+_TERM_CACHE = _TermCache()
 
 
 def _term(token: str) -> str | None:
@@ -105,29 +123,28 @@ def _term(token: str) -> str | None:
     return w
 
 
-_UNSEEN = object()
-#: Sublinear term frequency 1 + log(tf), precomputed for the usual small counts.
-_LOG_TF = [0.0] + [1.0 + math.log(c) for c in range(1, 64)]
+def _tf(count: int) -> float:
+    """Sublinear term frequency: 1 + log(tf)."""
+    return 1.0 + math.log(count)
 
 
-def _bag(sentence: str) -> tuple[Counter[str], int]:
-    """Term counts of a sentence and its length in words (the per-token work runs in C)."""
-    cache = _TERM_CACHE
-    if len(cache) > _CACHE_MAX:
-        cache.clear()
-    tokens = sentence.lower().split()
-    terms = list(map(cache.get, tokens, repeat(_UNSEEN)))
-    if _UNSEEN in terms:
-        for i, token in enumerate(tokens):
-            if terms[i] is _UNSEEN:
-                terms[i] = cache[token] = _term(token)
-    return Counter(filter(None, terms)), len(terms) - terms.count(None)
+def _idf(df: int, n: int) -> float:
+    """In-document IDF of a term found in ``df`` of the article's ``n`` sentences."""
+    return math.log((n + 1.0) / (df + 1.0)) + 1.0
 
 
-def _length_prior(words: float) -> float:
-    """sqrt(x · e^(1−x)), x = words / LEN_PEAK: 1 at the peak, → 0 for fragments, slow decay for run-ons."""
-    x = words / LEN_PEAK
+# Cached: sentence lengths repeat. The peak is an argument, so a changed LEN_PEAK gets no stale value.
+@functools.lru_cache(maxsize=4096)
+def _length_prior(words: int, peak: float) -> float:
+    """sqrt(x · e^(1−x)), x = words / peak (LEN_PEAK): 1 at the peak, → 0 for fragments, slow decay for run-ons."""
+    x = words / peak
     return math.sqrt(x * math.exp(1.0 - x))
+
+
+@functools.lru_cache(maxsize=256)
+def _position_priors(n: int, power: float) -> tuple[float, ...]:
+    """(1 + i) ** −power for the first n positions (the inverted pyramid)."""
+    return tuple((1.0 + i) ** -power for i in range(n))
 
 
 class NewsRanker:
@@ -145,51 +162,111 @@ class NewsRanker:
         n = len(sentences)
         if n == 0:
             return []
-        bags = [_bag(s) for s in sentences]
-        lengths = [max(1, length) for _, length in bags]
-        total_words = sum(length for _, length in bags)
+        # One pass over the tokens: each sentence's length in words, and where each term occurs:
+        # the sentence, or the list of sentences in order once there are two (tf is almost
+        # always 1; a repeat within a sentence is counted aside).
+        lookup = _TERM_CACHE.__getitem__
+        lengths: list[int] = []
+        total_words = 0
+        own: list[int] = []  # terms of each sentence found in no other sentence
+        postings: dict[str, int | list[int]] = {}
+        get = postings.get
+        shared: dict[str, list[int]] = {}  # the terms of two or more sentences
+        repeats: dict[tuple[str, int], int] = {}  # (term, sentence) → tf, where tf > 1
+        for i, tokens in enumerate(map(str.split, map(str.lower, sentences))):
+            length = len(tokens)
+            known = len(postings)
+            for term in map(lookup, tokens):
+                if not term:
+                    if term is None:  # punctuation: not a word
+                        length -= 1
+                    continue
+                post = get(term)
+                if post is None:
+                    postings[term] = i  # no list for the many terms of one sentence
+                elif post.__class__ is int:
+                    if post != i:
+                        postings[term] = shared[term] = [post, i]
+                        own[post] -= 1
+                    else:
+                        repeats[term, i] = repeats.get((term, i), 1) + 1
+                elif post[-1] != i:
+                    post.append(i)
+                else:
+                    repeats[term, i] = repeats.get((term, i), 1) + 1
+            total_words += length
+            lengths.append(length or 1)
+            own.append(len(postings) - known)  # the terms new here; those found later leave
         # Sentences asked for: the count, or a word budget in typical news sentences.
         asked = count if count else max(1.0, (words or 3 * LEN_PEAK) / LEN_PEAK)
         coverage = not lede and total_words / asked < SWITCH_WORDS
 
-        df: Counter[str] = Counter()
-        for counts, _ in bags:
-            df.update(counts.keys())
-        shared = {t for t, c in df.items() if c > 1}
+        # Term weights: in-document IDF (1 in coverage mode) × tf. Norms count every term; the
+        # terms of one sentence (df = 1) only there, and all of them with the same IDF.
+        single = 1.0 if coverage else _idf(1, n)
+        single_sq = single * single
+        norm_sq = [terms * single_sq for terms in own]
+        weights: list[float] = []
+        idf: dict[int, float] = {}
+        for post in shared.values():
+            df = len(post)
+            if coverage:
+                weight = 1.0
+            elif (weight := idf.get(df)) is None:
+                weight = idf[df] = _idf(df, n)
+            weights.append(weight)
+            square = weight * weight
+            for i in post:
+                norm_sq[i] += square
+        boost: dict[tuple[str, int], float] = {}  # (shared term, sentence) → tf weight, where tf > 1
+        for (term, i), tf in repeats.items():
+            post = postings[term]
+            alone = post.__class__ is int
+            weight = single if alone else 1.0 if coverage else idf[len(post)]
+            factor = _tf(tf)
+            norm_sq[i] += weight * weight * (factor * factor - 1.0)
+            if not alone:
+                boost[term, i] = factor
+        boosted = {term for term, _ in boost}
+        inverse = [1.0 / math.sqrt(s) if s else 1.0 for s in norm_sq]
+
+        # A shared term's entries in the unit vectors, u = weight / ‖v‖ in each of its sentences,
+        # add u_i·u_j (its part of the cosine) to both ends of every pair i < j.
         if coverage:
-            weight = dict.fromkeys(df, 1.0)
-        else:
-            weight = {t: math.log((n + 1.0) / (c + 1.0)) + 1.0 for t, c in df.items()}  # in-document IDF
+            # Similarity to all other sentences, summed per sentence as u_i · (Σ u − u_i): a
+            # sentence that appears twice gets exactly the same score twice (ties go to the first).
+            similarity = [0.0] * n
+            for (term, post), weight in zip(shared.items(), weights, strict=True):
+                units = [weight * boost.get((term, i), 1.0) * inverse[i] for i in post]
+                total = sum(units)
+                for i, u in zip(post, units):
+                    similarity[i] += u * (total - u)
+            return [s * length**LEN_POW_COV for s, length in zip(similarity, lengths, strict=True)]
+        back = [0.0] * n  # similarity to all earlier sentences
+        forward = [0.0] * n  # ... and to all later ones
+        for term, post, weight in zip(shared, shared.values(), weights):
+            if boosted and term in boosted:
+                units = [weight * boost.get((term, i), 1.0) * inverse[i] for i in post]
+            elif len(post) == 2:  # most shared terms: one pair
+                i, j = post
+                both = weight * inverse[i] * weight * inverse[j]
+                forward[i] += both
+                back[j] += both
+                continue
+            else:
+                units = [weight * inverse[i] for i in post]
+            total = sum(units)
+            before = 0.0
+            for i, u in zip(post, units):
+                back[i] += u * before
+                before += u
+                forward[i] += u * (total - before)
 
-        # Unit vectors restricted to terms shared by two or more sentences (the only ones that
-        # can contribute to a dot product); norms over all terms.
-        units: list[dict[str, float]] = []
-        for counts, _ in bags:
-            vec = {t: (_LOG_TF[c] if c < len(_LOG_TF) else 1.0 + math.log(c)) * weight[t] for t, c in counts.items()}
-            inverse = 1.0 / (math.hypot(*vec.values()) or 1.0)
-            units.append({t: v * inverse for t, v in vec.items() if t in shared})
-
-        running: dict[str, float] = {}  # u_1 + … + u_{i-1}
-        back: list[float] = []
-        self_dot: list[float] = []
-        for u in units:
-            values = u.values()
-            back.append(sum(map(mul, values, map(running.get, u, repeat(0.0)))))
-            self_dot.append(sum(map(mul, values, values)))
-            for t, v in u.items():
-                running[t] = running.get(t, 0.0) + v
-        forward = [
-            sum(map(mul, u.values(), map(running.__getitem__, u))) - b - d
-            for u, b, d in zip(units, back, self_dot, strict=True)
-        ]
-
-        if coverage:
-            return [(f + b) * length**LEN_POW_COV for f, b, length in zip(forward, back, lengths, strict=True)]
         directed = [f + LAMBDA_BACK * b for f, b in zip(forward, back, strict=True)]
         lo, hi = min(directed), max(directed)
         span = hi - lo
         return [
-            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length) * (1.0 + i) ** -POSITION_POW
+            ((d - lo) / span if span > 0 else 1.0) * _length_prior(length, LEN_PEAK) * position
             * (DANGLING_QUOTE if _DANGLING.match(sentence) else 1.0)
-            for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences, strict=True))
+            for d, length, position, sentence in zip(directed, lengths, _position_priors(n, POSITION_POW), sentences)
         ]

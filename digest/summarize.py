@@ -196,7 +196,7 @@ def select(
 
     Ties go to the earlier sentence. With a word budget, at least one sentence is always chosen.
     """
-    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    order = sorted(range(len(sentences)), key=scores.__getitem__, reverse=True)  # stable: ties keep document order
     if words:
         chosen: list[int] = []
         used = 0

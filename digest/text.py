@@ -142,6 +142,10 @@ def split_paragraphs(text: str) -> list[str]:
     case filled lines are joined and a short line or a list item starts anew, or
     the next line continues a sentence in lowercase ("a cold\nnight in the city.").
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # Already one normalised line (as every paragraph of an Article is): the only whitespace
+        # in printable text is the space, so there is nothing to split or collapse.
+        return [text] if text else []
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs: list[str] = []
     for chunk in _BLANK_LINE.split(text):

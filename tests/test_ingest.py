@@ -123,6 +123,19 @@ def test_datelines(text, source, place):
     assert parsed.body.lower().startswith("the senate voted")
 
 
+def test_published_and_updated_stamps_are_removed_and_give_the_date():
+    parsed = parse_text(
+        "Dock workers end strike\n\nBy . Ana Reyes . PUBLISHED: 12:58 EST, 3 March 2026 | UPDATED: 13:01 EST, "
+        "4 March 2026 . Dock workers voted to end the strike on Monday. Ships were unloaded the same night.\n"
+    )
+    assert parsed.date == dt.date(2026, 3, 3)
+    assert "PUBLISHED" not in parsed.body and "UPDATED" not in parsed.body
+    assert parsed.body.startswith("Dock workers voted")
+    # Words near the keyword, but no stamp: nothing is taken out.
+    text = "The list was updated on Monday. It was published as a leaflet in March."
+    assert parse_text(text).body == text
+
+
 def test_dateline_with_date():
     parsed = parse_text("PARIS, March 3, 2026 (AFP) - Museums stayed shut during the strike.")
     assert parsed.source == "AFP"

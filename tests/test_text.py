@@ -268,6 +268,22 @@ def test_windows_newlines():
     assert split_paragraphs("One.\r\n\r\nTwo.\r\nThree.") == ["One.", "Two.", "Three."]
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The ferry ran late. Nobody minded.", ["The ferry ran late. Nobody minded."]),  # one clean line: as is
+        ("", []),
+        ("The ferry  ran late.", ["The ferry ran late."]),  # a double space
+        (" The ferry ran late. ", ["The ferry ran late."]),  # spaces at the ends
+        ("The ferry\u00a0ran\tlate.", ["The ferry ran late."]),  # a no-break space and a tab
+        ("The ferry\u2009ran late.\u200b", ["The ferry ran late.\u200b"]),  # a thin space; zero-width is no space
+        ("The ferry ran late.\n\nNobody minded.", ["The ferry ran late.", "Nobody minded."]),
+    ],
+)
+def test_paragraph_whitespace_is_collapsed_unless_already_clean(text, expected):
+    assert split_paragraphs(text) == expected
+
+
 # --- long input -------------------------------------------------------------------
 
 

@@ -1,0 +1,116 @@
+"""The news ranker's fast path computes exactly the documented scores (see digest/newsrank.py)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from digest import newsrank
+from digest.newsrank import NewsRanker
+from digest.summarize import select
+
+# Written for these tests: repeated terms within a sentence, free-standing punctuation, a
+# quotation attributed to a pronoun, numbers, plurals and possessives.
+HARBOUR = [
+    "The harbour board voted on Monday to close the old fish market on the east quay.",
+    "Board members said the market's roof had been leaking for years and repairs would cost more than a new hall.",
+    "Traders at the market — some of them there for three generations — asked for more time.",
+    '"We were told in March, and now it is October," she said.',
+    "The board will pay for a temporary hall on the west quay while the new market is built.",
+    "Fish, fish and more fish: the quay sold 40 tonnes of it last year, the board's report says.",
+    "A public meeting on the plans is planned for next month at the town hall.",
+    "The new market should open in two years.",
+]
+FESTIVAL = [
+    "A summer music festival is coming to Riverside Park in July, the city council announced.",
+    "The festival will run for three days and feature local bands and choirs.",
+    "Council staff expect around ten thousand visitors each day.",
+    "Residents near the park worried about noise and parking.",
+    "The council promised shuttle buses from the station and an early finish on Sunday.",
+    "Tickets go on sale next week.",
+]
+# The same sentence twice: its two copies must score exactly alike (ties go to the first).
+REPEATED = [
+    "The bridge over the canal will close for repairs in the spring.",
+    "Engineers found cracks in two of the bridge's steel beams.",
+    "Drivers will be sent through the town centre during the repairs.",
+    "Engineers found cracks in two of the bridge's steel beams.",
+    "The canal towpath stays open to walkers and cyclists.",
+]
+
+
+def reference_scores(
+    sentences: list[str], *, count: int | None = None, words: int | None = None, lede: bool = False
+) -> list[float]:
+    """The module docstring's recipe, done the slow and obvious way: full vectors, an n×n cosine matrix."""
+    n = len(sentences)
+    token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
+    raw_lengths = [sum(term is not None for term in terms) for terms in token_terms]
+    bags = [Counter(term for term in terms if term) for terms in token_terms]
+    total_words = sum(raw_lengths)
+    lengths = [max(1, length) for length in raw_lengths]
+    asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
+    coverage = not lede and total_words / asked < newsrank.SWITCH_WORDS
+    df = Counter(term for bag in bags for term in bag)
+
+    def weight(term: str, tf: int) -> float:
+        idf = 1.0 if coverage else math.log((n + 1.0) / (df[term] + 1.0)) + 1.0
+        return (1.0 + math.log(tf)) * idf
+
+    vectors = []
+    for bag in bags:
+        vector = {term: weight(term, tf) for term, tf in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        vectors.append({term: v / norm for term, v in vector.items()})
+    cosine = [[sum(v * b.get(t, 0.0) for t, v in a.items()) for b in vectors] for a in vectors]
+    back = [sum(cosine[i][j] for j in range(i)) for i in range(n)]
+    forward = [sum(cosine[i][j] for j in range(i + 1, n)) for i in range(n)]
+    if coverage:
+        return [(f + b) * length**newsrank.LEN_POW_COV for f, b, length in zip(forward, back, lengths)]
+    directed = [f + newsrank.LAMBDA_BACK * b for f, b in zip(forward, back)]
+    lo, hi = min(directed), max(directed)
+    scores = []
+    for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences)):
+        x = length / newsrank.LEN_PEAK
+        prior = math.sqrt(x * math.exp(1.0 - x)) * (1.0 + i) ** -newsrank.POSITION_POW
+        quote = newsrank.DANGLING_QUOTE if newsrank._DANGLING.match(sentence) else 1.0
+        scores.append(((d - lo) / (hi - lo) if hi > lo else 1.0) * prior * quote)
+    return scores
+
+
+@pytest.mark.parametrize("article", [HARBOUR, FESTIVAL, REPEATED], ids=["harbour", "festival", "repeated"])
+@pytest.mark.parametrize(
+    "length", [{"count": 1}, {"count": 3}, {"count": 6}, {"words": 40}, {"words": 300}, {}],
+    ids=["1", "3", "6", "40-words", "300-words", "default"],
+)
+@pytest.mark.parametrize("lede", [False, True], ids=["auto", "lede"])
+def test_scores_equal_the_plain_computation(article, length, lede):
+    expected = reference_scores(article, **length, lede=lede)
+    assert NewsRanker()(article, None, **length, lede=lede) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_both_modes_are_covered():
+    """The cases above reach the lead-aware and the coverage score, and a tf above one."""
+    def coverage(article, lede=False, **length):
+        asked = length.get("count") or max(1.0, length.get("words", 75) / newsrank.LEN_PEAK)
+        words = sum(len(s.split()) for s in article)
+        return not lede and words / asked < newsrank.SWITCH_WORDS
+
+    assert not coverage(HARBOUR, count=1) and coverage(HARBOUR, count=3) and not coverage(HARBOUR, lede=True, count=3)
+    assert any(max(Counter(t for t in map(newsrank._term, s.lower().split()) if t).values()) > 1 for s in HARBOUR)
+
+
+def test_a_repeated_sentence_ties_with_itself_and_the_first_copy_wins():
+    scores = NewsRanker()(REPEATED, None, count=4)  # coverage mode: four of five sentences
+    assert scores[1] == scores[3] == max(scores)  # exactly: not up to rounding
+    assert select(REPEATED, scores, count=1) == [1]
+
+
+def test_the_token_cache_starts_afresh_when_full(monkeypatch):
+    expected = NewsRanker()(HARBOUR, None, count=3)
+    monkeypatch.setattr(newsrank, "_CACHE_MAX", 5)
+    newsrank._TERM_CACHE.clear()
+    assert NewsRanker()(HARBOUR, None, count=3) == expected
+    assert len(newsrank._TERM_CACHE) <= 5
