@@ -17,6 +17,10 @@ shingles. Shingles found in very many articles (page boilerplate) are ignored, w
 the work; identical texts are collapsed first. 10,000 articles group in about 3 s of CPU
 (``benchmarks/dedup_speed.py``). This is the only module that imports numpy.
 
+What grouping needs of one article (its ``Fingerprint``: shingle hashes and an identity key)
+depends on that article alone, so ``digest build --jobs N`` computes it in the worker processes
+that read the files; only the sort and the count of shared shingles are left for the parent.
+
 The same module decides when two *sentences* are near-identical, for the digest-wide rule that
 no sentence appears twice (``compose.py``).
 """
@@ -24,7 +28,9 @@ no sentence appears twice (``compose.py``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -109,14 +115,42 @@ class PairStats:
         return False
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What grouping needs of one text, computed from that text alone (in any process).
+
+    ``key`` is the same for texts with the same words (after ``words_of``); ``shingles`` holds the
+    hash of every ``SHINGLE_WORDS``-word shingle, in text order (one for a shorter text).
+    """
+
+    key: bytes
+    shingles: np.ndarray
+
+
+def fingerprints(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> list[Fingerprint]:
+    """One ``Fingerprint`` per text; the same in every process and every run (no salted hash)."""
+    token_lists = [words_of(text) for text in texts]
+    hashes, docs = _shingles(token_lists, k)
+    offsets = np.searchsorted(docs, np.arange(len(token_lists) + 1))
+    return [
+        # 16 bytes of BLAKE2 stand for the words themselves: the texts' own bytes would cost
+        # as much again to send back from a worker process.
+        Fingerprint(hashlib.blake2b(b" ".join(tokens), digest_size=16).digest(), hashes[offsets[i] : offsets[i + 1]])
+        for i, tokens in enumerate(token_lists)
+    ]
+
+
 def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, np.ndarray]:
     """Every text's shingle hashes and the text each belongs to, as two flat arrays in text order."""
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     if not lengths.any():
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    # Python's hash of each word (salted per process, so only ever compared within one run).
-    token_hashes = [np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)) for tokens in token_lists]
-    tokens = np.concatenate(token_hashes).view(np.uint64)
+    # CRC-32 of each word: as fast as Python's hash(), and unlike it the same in every process
+    # (worker processes compute fingerprints that the parent compares). The mixing below
+    # spreads the 32 bits over 64; two words with one CRC only matter inside otherwise equal
+    # five-word runs.
+    token_hashes = [np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens)) for tokens in token_lists]
+    tokens = np.concatenate(token_hashes)
     total = len(tokens)
     ends = np.cumsum(lengths)
     doc_of_token = np.repeat(np.arange(len(token_lists)), lengths)
@@ -137,14 +171,15 @@ def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, n
 
 def pair_stats(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> PairStats:
     """Every pair of texts that shares at least one (non-boilerplate) shingle, with its counts."""
-    return _pair_stats([words_of(text) for text in texts], k)
+    return _pair_stats([f.shingles for f in fingerprints(texts, k=k)])
 
 
-def _pair_stats(token_lists: Sequence[list[bytes]], k: int) -> PairStats:
-    n = len(token_lists)
-    hashes, docs = _shingles(token_lists, k)
-    offsets = np.searchsorted(docs, np.arange(n + 1))
-    leads = [hashes[offsets[i] : min(offsets[i + 1], offsets[i] + LEDE_WINDOW)] for i in range(n)]
+def _pair_stats(shingles: Sequence[np.ndarray]) -> PairStats:
+    n = len(shingles)
+    lengths = np.fromiter(map(len, shingles), dtype=np.int64, count=n)
+    hashes = np.concatenate(shingles) if n else np.zeros(0, np.uint64)
+    docs = np.repeat(np.arange(n), lengths)
+    leads = [s[:LEDE_WINDOW] for s in shingles]
     order = np.argsort(hashes, kind="stable")  # stable: within one hash, texts stay in order
     hashes, docs = hashes[order], docs[order]
     distinct = np.ones(len(hashes), bool)
@@ -203,24 +238,27 @@ def group_texts(
     texts: Sequence[str], *, threshold: float = THRESHOLD, lede_threshold: float | None = LEDE_THRESHOLD
 ) -> list[list[int]]:
     """Indices of ``texts`` grouped into stories; groups in order of first appearance, members ascending."""
-    n = len(texts)
+    return group_fingerprints(fingerprints(texts), threshold=threshold, lede_threshold=lede_threshold)
+
+
+def group_fingerprints(
+    prints: Sequence[Fingerprint], *, threshold: float = THRESHOLD, lede_threshold: float | None = LEDE_THRESHOLD
+) -> list[list[int]]:
+    """``group_texts`` for texts given by their fingerprints (made by ``fingerprints``, perhaps elsewhere)."""
+    n = len(prints)
     parent = list(range(n))
     # Identical texts (after tokenizing) are one story whatever their count; the shingle stage
     # sees each only once, so hundreds of copies cannot turn their shingles into "boilerplate".
     first_of: dict[bytes, int] = {}
     unique: list[int] = []
-    token_lists: list[list[bytes]] = []
-    for i, text in enumerate(texts):
-        tokens = words_of(text)
-        key = b" ".join(tokens)
-        if key in first_of:
-            parent[i] = first_of[key]
+    for i, fingerprint in enumerate(prints):
+        first = first_of.setdefault(fingerprint.key, i)
+        if first != i:
+            parent[i] = first
         else:
-            first_of[key] = i
             unique.append(i)
-            token_lists.append(tokens)
 
-    stats = _pair_stats(token_lists, SHINGLE_WORDS)
+    stats = _pair_stats([prints[i].shingles for i in unique])
     for a, b in same_story_pairs(stats, threshold=threshold, lede_threshold=lede_threshold).tolist():
         ra, rb = _find(parent, unique[a]), _find(parent, unique[b])
         if ra != rb:
@@ -232,17 +270,21 @@ def group_texts(
     return list(groups.values())
 
 
-def group_indices(articles: Sequence[Article]) -> list[list[int]]:
+def group_indices(articles: Sequence[Article], prints: Sequence[Fingerprint] | None = None) -> list[list[int]]:
     """Indices of ``articles`` grouped into stories, each group fullest version first (most body words).
 
     Groups come in the order of their first article in the input; ties in length keep input order.
+    ``prints``, when given, are the articles' body fingerprints (``fingerprints``), in order.
     """
-    return [sorted(g, key=lambda i: -articles[i].word_count) for g in group_texts([a.body for a in articles])]
+    if prints is None:
+        prints = fingerprints([a.body for a in articles])
+    # Counting words means splitting the body: only for the groups that have a choice to make.
+    return [g if len(g) == 1 else sorted(g, key=lambda i: -articles[i].word_count) for g in group_fingerprints(prints)]
 
 
-def group_articles(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
+def group_articles(articles: Sequence[Article], prints: Sequence[Fingerprint] | None = None) -> list[tuple[Article, ...]]:
     """Articles grouped into stories, each group fullest version first (see ``group_indices``)."""
-    return [tuple(articles[i] for i in g) for g in group_indices(articles)]
+    return [tuple(articles[i] for i in g) for g in group_indices(articles, prints)]
 
 
 @functools.lru_cache(maxsize=65_536)
