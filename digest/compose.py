@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from digest.dedup import SentenceMemory, sentence_terms
 from digest.models import DATE_SOURCES, Article, Digest, Sentence, Skipped, Story, Summary
@@ -37,16 +37,21 @@ def newest_first(stories: Iterable[Story]) -> list[Story]:
     )
 
 
-def without_repeats(stories: Iterable[Story]) -> list[Story]:
+def without_repeats(stories: Iterable[Story], terms: Mapping[str, frozenset[str]] | None = None) -> list[Story]:
     """The stories in order, no sentence shown twice: a summary sentence near-identical to one shown
     earlier in the digest is replaced by that story's next-best sentence that is new.
 
-    Each story keeps its sentence count unless its article runs out of new sentences.
+    Each story keeps its sentence count unless its article runs out of new sentences. ``terms``
+    may hold ``dedup.sentence_terms`` of summary sentences, made beforehand (in worker processes).
     """
     stories = list(stories)
+    terms = terms or {}
     # How many summary sentences hold each term: lets the memory compare rare terms first.
-    frequencies = Counter(term for story in stories for s in story.summary.sentences for term in sentence_terms(s.text))
-    memory = SentenceMemory(frequencies)
+    frequencies = Counter(
+        term for story in stories for s in story.summary.sentences
+        for term in (terms.get(s.text) or sentence_terms(s.text))
+    )
+    memory = SentenceMemory(frequencies, terms)
     result = []
     for story in stories:
         repeated = []
@@ -128,17 +133,19 @@ def compose(
     preheader: str = "",
     skipped: Sequence[Skipped] = (),
     sources: Sequence[Sequence[Article]] | None = None,
+    terms: Mapping[str, frozenset[str]] | None = None,
 ) -> Digest:
     """Build the digest for ``day`` from summarized articles, newest story first, no sentence twice.
 
     ``sources``, when given, has one entry per item: every article reporting that story, the
     item's own (fullest) article first, as ``digest.dedup.group_articles`` groups them.
+    ``terms`` (optional) holds ``dedup.sentence_terms`` of summary sentences, made beforehand.
     """
     groups = sources if sources is not None else [()] * len(items)
     stories = [clipped(story) for story in without_repeats(newest_first(
         Story(best_dated(article, group), summary, tuple(group) if len(group) > 1 else ())
         for (article, summary), group in zip(items, groups, strict=True)
-    ))]
+    ), terms)]
     if not preheader and stories:
         preheader = " · ".join(s.article.title for s in stories[:3])
     return Digest(

@@ -305,6 +305,14 @@ def near_identical(a: frozenset[str], b: frozenset[str], *, threshold: float = S
     return shared / (len(a) + len(b) - shared) >= threshold
 
 
+class _Ranks(dict):
+    """Each term's place in one fixed order; a term not seen before is placed after all others."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = rank = len(self)
+        return rank
+
+
 class SentenceMemory:
     """The sentences shown so far in a digest; says whether a new one repeats any of them.
 
@@ -312,33 +320,50 @@ class SentenceMemory:
     set-similarity joins): with every term set sorted in one fixed order, two sets with Jaccard
     >= t share a term among the first |x| - ceil(t|x|) + 1 of each. ``frequencies`` (how many
     sentences of the digest hold each term) puts rare terms first, so those prefixes meet few
-    others; without it the order is alphabetical, which is as exact, only slower. This keeps a
-    digest of 10,000 stories from comparing every sentence with every other.
+    others; terms it lacks come after, in the order they are first met. Any fixed order is as
+    exact, only slower. This keeps a digest of 10,000 stories from comparing every sentence
+    with every other. ``terms`` may hold ``sentence_terms`` of sentences, made beforehand.
     """
 
-    def __init__(self, frequencies: Mapping[str, int] | None = None) -> None:
-        self._frequencies = frequencies or {}
+    def __init__(self, frequencies: Mapping[str, int] | None = None,
+                 terms: Mapping[str, frozenset[str]] | None = None) -> None:
+        self._known = terms or {}
+        frequencies = frequencies or {}
+        self._rank = _Ranks((t, i) for i, t in enumerate(sorted(frequencies, key=lambda t: (frequencies[t], t))))
         self._terms: list[frozenset[str]] = []
         self._by_term: dict[str, list[int]] = {}
         self._bare: set[bytes] = set()
 
+    def _terms_of(self, sentence: str) -> frozenset[str]:
+        terms = self._known.get(sentence)
+        return sentence_terms(sentence) if terms is None else terms
+
     def _prefix(self, terms: frozenset[str]) -> list[str]:
-        ordered = sorted(terms, key=lambda t: (self._frequencies.get(t, 0), t))
+        ordered = sorted(terms, key=self._rank.__getitem__)
         # The 1e-9 only ever lengthens the prefix: a float just above an integer must not cut it.
         return ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
 
     def repeats(self, sentence: str) -> bool:
         """True if ``sentence`` is near-identical to one already added."""
-        terms = sentence_terms(sentence)
+        terms = self._terms_of(sentence)
         if not terms:
             # No content words ("So it goes."): only the same words count as a repeat.
             return b" ".join(words_of(sentence)) in self._bare
-        candidates = {i for term in self._prefix(terms) for i in self._by_term.get(term, ())}
-        return any(near_identical(terms, self._terms[i]) for i in candidates)
+        candidates: set[int] = set()
+        for term in self._prefix(terms):
+            candidates.update(self._by_term.get(term, ()))
+        size = len(terms)
+        for i in candidates:
+            # near_identical(terms, other), inlined: this loop runs for every candidate pair.
+            other = self._terms[i]
+            shared = len(terms & other)
+            if shared / (size + len(other) - shared) >= SENTENCE_THRESHOLD:
+                return True
+        return False
 
     def add(self, sentence: str) -> None:
         """Remember ``sentence`` as shown."""
-        terms = sentence_terms(sentence)
+        terms = self._terms_of(sentence)
         if not terms:
             self._bare.add(b" ".join(words_of(sentence)))
             return

@@ -308,6 +308,8 @@ def clean(value: object) -> str:
     """One line of text: whitespace runs (CR, LF, tabs, U+2028 …) become one space;
     control and bidi-override characters are removed; None becomes ""."""
     text = " ".join(str(value).split()) if value is not None else ""
+    if text.isascii() and text.isprintable():
+        return text  # nothing to remove (the usual case): spares the translate and the regex
     return _CONTROLS.sub("", text.translate(_BIDI_CONTROLS))
 
 
