@@ -8,19 +8,23 @@ an unchanged set of articles are reused. The output is the same with or without 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digest import compose, dedup, ingest, output, render
 from digest.config import Settings
-from digest.errors import ArticleError
+from digest.dedup import Fingerprint
 from digest.models import Article, Digest, Rendered, Sentence, Skipped, Story, Summary
-from digest.store.cache import BuildCache, FileStamp, digest_key
+from digest.parallel import Workers
+from digest.reading import _read_inputs, read_inputs  # noqa: F401 - read_inputs: part of this module's API
+from digest.store.cache import BuildCache, digest_key
 from digest.summarize import get_scorer, summarize_article
 
 #: Called once per article processed (for progress bars).
@@ -51,6 +55,19 @@ def _summarize_one(job: tuple[Article, str, int, int]) -> Summary:
     return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
 
 
+#: A summary and the content terms of each of its sentences (what composing compares).
+Summarized = tuple[Summary, tuple[frozenset[str], ...]]
+
+
+def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int) -> list[Summarized]:
+    """Summaries of ``articles``, with their sentences' terms (runs in worker processes too)."""
+    made = []
+    for article in articles:
+        summary = summarize_article(article, algorithm=algorithm, count=count, words=words or None)
+        made.append((summary, tuple(dedup.sentence_terms(s.text) for s in summary.sentences)))
+    return made
+
+
 def summarize_all(
     articles: Sequence[Article],
     *,
@@ -62,82 +79,100 @@ def summarize_all(
 ) -> list[Summary]:
     """Summarize every article, in order; with ``jobs`` > 1 across worker processes.
 
-    Articles go to the workers in chunks (one pickling round trip per chunk, not per article),
-    small enough that both workers stay busy to the end.
+    The longest articles go first and the chunks shrink towards the end (``digest.parallel``),
+    so the workers finish together.
     """
-    work = [(a, algorithm, count, words) for a in articles]
-    results: list[Summary] = []
-    if jobs > 1 and len(work) > 1:
-        chunk = max(1, min(64, len(work) // (jobs * 4)))
-        # Never more workers than articles: each one costs a process and its imports.
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,
-                                 initargs=(algorithm,)) as pool:
-            for summary in pool.map(_summarize_one, work, chunksize=chunk):
-                results.append(summary)
+    with Workers(jobs, _start_worker, (algorithm,)) as workers:
+        return workers.map(_summarize_one, [(a, algorithm, count, words) for a in articles],
+                           sizes=[len(a.body) for a in articles], progress=progress)
+
+
+class _Summaries:
+    """The summaries a digest needs: from the cache, else made (in the workers when there are some).
+
+    With worker processes, ``start`` has articles summarized as soon as they are read, before
+    grouping says which ones need a summary (the fullest version of each story). The work queues
+    behind the reading, so it runs while this process groups, when the workers would otherwise
+    wait; ``take`` then cancels whatever has not started and sends only the articles still
+    needed. So little is made in vain: at most what the workers did while grouping ran.
+    Without workers nothing is made ahead.
+    """
+
+    #: Articles per chunk made ahead: small, so that little of what grouping cancels has started.
+    AHEAD_CHUNK = 16
+
+    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None):
+        self._workers = workers
+        self._cache = cache
+        summary = settings.summary
+        self._how = (summary.algorithm, summary.sentences, summary.words)
+        self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
+                                        words=summary.words)
+        self._started: dict[int, tuple[Future[list[Summarized]], int]] = {}  # by id() of the article
+        self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
+
+    def start(self, articles: Sequence[Article]) -> None:
+        """Have ``articles`` summarized ahead, in the workers (never those the cache has)."""
+        if not self._workers.parallel or not articles:
+            return
+        if self._cache is not None:
+            if not all(a.content_hash for a in articles):
+                return
+            cached = self._cache.summaries([a.content_hash for a in articles], *self._how)
+            articles = [a for a in articles if a.content_hash not in cached]
+        if articles and self._workers.start(len(articles)):
+            for at in range(0, len(articles), self.AHEAD_CHUNK):
+                self._submit(articles[at : at + self.AHEAD_CHUNK])
+
+    def _submit(self, articles: Sequence[Article]) -> None:
+        future = self._workers.submit(self._chunk, list(articles))
+        for position, article in enumerate(articles):
+            self._started[id(article)] = (future, position)
+        self._alive.extend(articles)
+
+    def take(self, heads: Sequence[Article], cache: BuildCache | None,
+             progress: Progress | None) -> tuple[list[Summary], dict[str, frozenset[str]]]:
+        """One summary per article of ``heads``, and the terms of every new summary's sentences."""
+        algorithm, count, words = self._how
+        known = cache.summaries([a.content_hash for a in heads], *self._how) if cache else {}
+        missing = [a for a in heads if a.content_hash not in known] if cache else list(heads)
+        if progress and len(missing) < len(heads):
+            progress(len(heads) - len(missing))
+        # What has not started is cancelled: its articles still needed are sent again below, in
+        # chunks for the work that is left, and the others are not made at all.
+        for future, _ in self._started.values():
+            future.cancel()
+        started = {key: value for key, value in self._started.items() if not value[0].cancelled()}
+        new = [a for a in missing if id(a) not in started]
+        made: dict[int, Summarized] = {}
+        waiting: dict[Future[list[Summarized]], list[Article]] = {}
+        if len(new) > 1 and self._workers.start(len(new)):
+            for future, positions in self._workers.submit_chunks(self._chunk, new):
+                for position in positions:
+                    started[id(new[position])] = (future, position - positions.start)
+        else:
+            for article in new:
+                made[id(article)] = _summarize_chunk([article], algorithm, count, words)[0]
                 if progress:
                     progress(1)
-    else:
-        for item in work:
-            results.append(_summarize_one(item))
-            if progress:
-                progress(1)
-    return results
-
-
-def _read_one(job: tuple[str, str, int]) -> tuple[list[Article | Skipped], bool]:
-    """A file's items, and whether it could be read at all (runs in worker processes too)."""
-    path, timezone, max_bytes = job
-    try:
-        return ingest.read_file_items(path, timezone=timezone, max_bytes=max_bytes), True
-    except ArticleError as exc:
-        return [Skipped(exc.path, exc.reason)], False
-
-
-def read_inputs(
-    paths: Sequence[str | Path], settings: Settings, cache: BuildCache | None = None, *, jobs: int = 1
-) -> tuple[list[Article], list[Skipped]]:
-    """Read every file, in order: the articles, and the files (or parts) skipped with reasons.
-
-    With a cache, a file whose size and times have not changed is taken from it, unread. A file
-    that could not be read at all is never cached: it may be a passing problem. With ``jobs`` > 1
-    the files to read are parsed in worker processes.
-    """
-    timezone = settings.digest.timezone
-    max_bytes = int(settings.input.max_file_mb * 1_000_000)
-    stamps: list[FileStamp | None] = []
-    for path in paths:
-        try:
-            stamps.append(FileStamp.of(path) if cache else None)
-        except OSError:
-            stamps.append(None)  # reading it will say why
-    usable = [s for s in stamps if s is not None and s.size <= max_bytes]
-    known = cache.file_items(usable, timezone) if cache else {}
-    items_of: list[list[Article | Skipped] | None] = [
-        known.get(str(path)) if stamp is not None and stamp.size <= max_bytes else None
-        for path, stamp in zip(paths, stamps)
-    ]
-    to_read = [i for i, items in enumerate(items_of) if items is None]
-    work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            done = list(pool.map(_read_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4)))))
-    else:
-        done = [_read_one(job) for job in work]
-    fresh: list[tuple[FileStamp, list[Article | Skipped]]] = []
-    for i, (items, readable) in zip(to_read, done):
-        items_of[i] = items
-        if readable and stamps[i] is not None:
-            fresh.append((stamps[i], items))  # type: ignore[arg-type]
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    for items in items_of:
-        for item in items or ():
-            (skipped if isinstance(item, Skipped) else articles).append(item)
-    if cache:
-        cache.store_files(fresh, timezone)
-        if fresh or cache.stats["files_stale"]:
-            cache.forget_files_except(str(Path(settings.paths.seeds)), [s.path for s in stamps if s is not None])
-    return articles, skipped
+        for article in missing:
+            if id(article) in started:
+                waiting.setdefault(started[id(article)][0], []).append(article)
+        while waiting:
+            finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in finished:
+                results = future.result()
+                needed = waiting.pop(future)
+                for article in needed:
+                    made[id(article)] = results[started[id(article)][1]]
+                if progress:
+                    progress(len(needed))
+        if cache is not None:
+            cache.store_summaries([(a.content_hash, made[id(a)][0]) for a in missing], count, words)
+            if missing:
+                cache.forget_summaries_except(a.content_hash for a in heads)
+        terms = {s.text: t for summary, all_terms in made.values() for s, t in zip(summary.sentences, all_terms)}
+        return [made[id(a)][0] if id(a) in made else known[a.content_hash] for a in heads], terms
 
 
 def make_digest(
@@ -149,32 +184,41 @@ def make_digest(
     skipped: Iterable[Skipped] = (),
     progress: Progress | None = None,
     cache: BuildCache | None = None,
+    prints: Sequence[Fingerprint | None] | None = None,
+    summaries: _Summaries | None = None,
 ) -> tuple[Digest, Rendered]:
     """Group versions of one story, summarize, compose and render (within the email size limit).
 
     Writes nothing. Each story is summarized from its fullest version; the others become its
     sources. ``cache`` (optional) supplies results of earlier builds; the result is the same.
+    ``prints`` (the articles' fingerprints where already made) and ``summaries`` (summaries
+    started ahead, by ``build``) only save time.
     """
     skipped = tuple(skipped)
     # With a cache, everything below is keyed by content hashes; articles made without one
     # (by library callers) are simply not cached.
     if cache is not None and not all(a.content_hash for a in articles):
         cache = None
-    groups = _grouped(articles, cache)
-    heads = [group[0] for group in groups]
-    # The composed digest is a function of the articles and settings (summaries are too), so
-    # when the cache has it, not even the summaries need loading.
-    key = _compose_key(groups, settings, day, skipped) if cache else ""
-    digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
+    with contextlib.ExitStack() as stack:
+        if summaries is None:
+            workers = stack.enter_context(Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)))
+            summaries = _Summaries(workers, settings, None)
+        groups = _grouped(articles, cache, prints)
+        heads = [group[0] for group in groups]
+        # The composed digest is a function of the articles and settings (summaries are too), so
+        # when the cache has it, not even the summaries need loading.
+        key = _compose_key(groups, settings, day, skipped) if cache else ""
+        digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
+        if digest is None:
+            if progress and len(groups) < len(articles):
+                progress(len(articles) - len(groups))  # merged versions need no summary of their own
+            made, terms = summaries.take(heads, cache, progress)
     if digest is not None:
         if progress:
             progress(len(articles))
     else:
-        if progress and len(groups) < len(articles):
-            progress(len(articles) - len(groups))  # merged versions need no summary of their own
-        summaries = _summaries(heads, settings, cache, progress)
         digest = compose.compose(
-            list(zip(heads, summaries)),
+            list(zip(heads, made)),
             day=day,
             generated_at=now,
             title=settings.digest.title,
@@ -182,6 +226,7 @@ def make_digest(
             preheader=settings.digest.preheader,
             skipped=skipped,
             sources=groups,
+            terms=terms,
         )
         if cache:
             cache.store_result("composed", key, _digest_record(digest, heads))
@@ -192,10 +237,11 @@ def make_digest(
     )
 
 
-def _grouped(articles: Sequence[Article], cache: BuildCache | None) -> list[tuple[Article, ...]]:
+def _grouped(articles: Sequence[Article], cache: BuildCache | None,
+             prints: Sequence[Fingerprint | None] | None) -> list[tuple[Article, ...]]:
     """``dedup.group_articles``, or its result for the same articles in the same order from the cache."""
     if cache is None:
-        return dedup.group_articles(articles)
+        return dedup.group_articles(articles, _fingerprints(articles, prints))
     key = digest_key("groups", [a.content_hash for a in articles])
     stored = cache.result("groups", key)
     if stored is not None:
@@ -203,30 +249,19 @@ def _grouped(articles: Sequence[Article], cache: BuildCache | None) -> list[tupl
             return [tuple(articles[i] for i in group) for group in stored]
         except (IndexError, TypeError):
             pass  # not what we stored: group again
-    groups = dedup.group_articles(articles)
+    groups = dedup.group_articles(articles, _fingerprints(articles, prints))
     index_of = {id(a): i for i, a in enumerate(articles)}
     cache.store_result("groups", key, [[index_of[id(a)] for a in group] for group in groups])
     return groups
 
 
-def _summaries(
-    heads: Sequence[Article], settings: Settings, cache: BuildCache | None, progress: Progress | None
-) -> list[Summary]:
-    """One summary per article: from the cache when it has one, else made (in worker processes with jobs > 1)."""
-    algorithm, count, words = settings.summary.algorithm, settings.summary.sentences, settings.summary.words
-    if cache is None:
-        return summarize_all(heads, algorithm=algorithm, count=count, words=words, jobs=settings.output.jobs,
-                             progress=progress)
-    known = cache.summaries([a.content_hash for a in heads], algorithm, count, words)
-    missing = [a for a in heads if a.content_hash not in known]
-    if progress and len(missing) < len(heads):
-        progress(len(heads) - len(missing))
-    made = summarize_all(missing, algorithm=algorithm, count=count, words=words, jobs=settings.output.jobs, progress=progress)
-    cache.store_summaries([(a.content_hash, s) for a, s in zip(missing, made)], count, words)
-    if missing:
-        cache.forget_summaries_except(a.content_hash for a in heads)
-    known.update((a.content_hash, s) for a, s in zip(missing, made))
-    return [known[a.content_hash] for a in heads]
+def _fingerprints(articles: Sequence[Article], prints: Sequence[Fingerprint | None] | None) -> list[Fingerprint]:
+    """Every article's fingerprint: those already made, and the rest made now (all at once)."""
+    if prints is None:
+        prints = [None] * len(articles)
+    missing = [i for i, p in enumerate(prints) if p is None]
+    made = dict(zip(missing, dedup.fingerprints([articles[i].body for i in missing])))
+    return [p if p is not None else made[i] for i, p in enumerate(prints)]
 
 
 def _compose_key(groups: Sequence[Sequence[Article]], settings: Settings, day: dt.date,
@@ -323,10 +358,14 @@ def build(
     out = Path(settings.paths.out)
     cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
     try:
-        articles, skipped = read_inputs(paths, settings, cache, jobs=settings.output.jobs)
-        skipped = unlisted + skipped
-        digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
-                                       cache=cache)
+        # One set of workers for the whole build: they read the files (and fingerprint them for
+        # grouping), then summarize, starting as soon as articles are read (see _Summaries).
+        with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+            summaries = _Summaries(workers, settings, cache)
+            articles, skipped, prints = _read_inputs(paths, settings, cache, workers, on_articles=summaries.start)
+            skipped = unlisted + skipped
+            digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
+                                           cache=cache, prints=prints, summaries=summaries)
     finally:
         if cache:
             cache.close()
