@@ -23,7 +23,7 @@ from digest.config import Settings
 from digest.dedup import Fingerprint
 from digest.models import Article, Digest, Rendered, Sentence, Skipped, Story, Summary
 from digest.parallel import Workers
-from digest.reading import _read_inputs, read_inputs  # noqa: F401 - read_inputs: part of this module's API
+from digest.reading import _read_inputs, pack_article, read_inputs, unpack_article  # noqa: F401 - read_inputs: API
 from digest.store.cache import BuildCache, digest_key
 from digest.summarize import get_scorer, summarize_article
 
@@ -46,8 +46,10 @@ class BuildResult:
 
 
 def _start_worker(algorithm: str) -> None:
-    """Build the scorer once per worker process (sumy's are slow to import), before any article."""
+    """Build the scorer (sumy's are slow to import) and load the stemmer (importing nltk takes
+    0.2 s) before any article: in the parent when workers are forked, else in each worker."""
     get_scorer(algorithm)
+    dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
 def _summarize_one(job: tuple[Article, str, int, int]) -> Summary:
@@ -60,12 +62,23 @@ Summarized = tuple[Summary, tuple[frozenset[str], ...]]
 
 
 def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int) -> list[Summarized]:
-    """Summaries of ``articles``, with their sentences' terms (runs in worker processes too)."""
+    """Summaries of ``articles``, with their sentences' terms."""
     made = []
     for article in articles:
         summary = summarize_article(article, algorithm=algorithm, count=count, words=words or None)
         made.append((summary, tuple(dedup.sentence_terms(s.text) for s in summary.sentences)))
     return made
+
+
+def _summarize_packed(articles: Sequence[tuple], algorithm: str, count: int, words: int) -> list[tuple]:
+    """``_summarize_chunk`` in a worker process: articles come and summaries go as plain tuples."""
+    return [(summary.algorithm, [(s.text, s.index, s.score) for s in summary.sentences], terms)
+            for summary, terms in _summarize_chunk([unpack_article(a) for a in articles], algorithm, count, words)]
+
+
+def _unpack_summarized(packed: tuple) -> Summarized:
+    algorithm, sentences, terms = packed
+    return Summary(algorithm, tuple(Sentence(text, index, score) for text, index, score in sentences)), terms
 
 
 def summarize_all(
@@ -87,6 +100,21 @@ def summarize_all(
                            sizes=[len(a.body) for a in articles], progress=progress)
 
 
+def summarize_files(
+    paths: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None
+) -> tuple[list[Article], list[Skipped], list[Summary], list[Fingerprint]]:
+    """Read and summarize every file (what ``digest summarize`` does), with ``output.jobs`` workers.
+
+    Each batch of files is summarized as soon as it is read. Returns the articles, the skipped
+    inputs, one summary per article and each article's fingerprint (for ``dedup.group_indices``).
+    """
+    with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+        summaries = _Summaries(workers, settings, None)
+        articles, skipped, prints = _read_inputs(paths, settings, None, workers, on_articles=summaries.start)
+        made, _ = summaries.take(articles, None, progress)
+    return articles, skipped, made, _fingerprints(articles, prints)
+
+
 class _Summaries:
     """The summaries a digest needs: from the cache, else made (in the workers when there are some).
 
@@ -106,7 +134,7 @@ class _Summaries:
         self._cache = cache
         summary = settings.summary
         self._how = (summary.algorithm, summary.sentences, summary.words)
-        self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
+        self._chunk = functools.partial(_summarize_packed, algorithm=summary.algorithm, count=summary.sentences,
                                         words=summary.words)
         self._started: dict[int, tuple[Future[list[Summarized]], int]] = {}  # by id() of the article
         self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
@@ -125,7 +153,7 @@ class _Summaries:
                 self._submit(articles[at : at + self.AHEAD_CHUNK])
 
     def _submit(self, articles: Sequence[Article]) -> None:
-        future = self._workers.submit(self._chunk, list(articles))
+        future = self._workers.submit(self._chunk, [pack_article(a) for a in articles])
         for position, article in enumerate(articles):
             self._started[id(article)] = (future, position)
         self._alive.extend(articles)
@@ -147,7 +175,7 @@ class _Summaries:
         made: dict[int, Summarized] = {}
         waiting: dict[Future[list[Summarized]], list[Article]] = {}
         if len(new) > 1 and self._workers.start(len(new)):
-            for future, positions in self._workers.submit_chunks(self._chunk, new):
+            for future, positions in self._workers.submit_chunks(self._chunk, [pack_article(a) for a in new]):
                 for position in positions:
                     started[id(new[position])] = (future, position - positions.start)
         else:
@@ -164,7 +192,7 @@ class _Summaries:
                 results = future.result()
                 needed = waiting.pop(future)
                 for article in needed:
-                    made[id(article)] = results[started[id(article)][1]]
+                    made[id(article)] = _unpack_summarized(results[started[id(article)][1]])
                 if progress:
                     progress(len(needed))
         if cache is not None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import operator
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -125,6 +126,14 @@ class Fingerprint:
 
     key: bytes
     shingles: np.ndarray
+
+    def __reduce__(self) -> tuple:
+        # Sent back from every worker for every article: raw bytes pickle faster than an array.
+        return _fingerprint, (self.key, self.shingles.tobytes())
+
+
+def _fingerprint(key: bytes, shingles: bytes) -> Fingerprint:
+    return Fingerprint(key, np.frombuffer(shingles, dtype=np.uint64))
 
 
 def fingerprints(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> list[Fingerprint]:
@@ -329,19 +338,25 @@ class SentenceMemory:
                  terms: Mapping[str, frozenset[str]] | None = None) -> None:
         self._known = terms or {}
         frequencies = frequencies or {}
-        self._rank = _Ranks((t, i) for i, t in enumerate(sorted(frequencies, key=lambda t: (frequencies[t], t))))
+        by_count = sorted(frequencies.items(), key=operator.itemgetter(1, 0))  # rarest first, then by term
+        self._rank = _Ranks((term, i) for i, (term, _) in enumerate(by_count))
         self._terms: list[frozenset[str]] = []
         self._by_term: dict[str, list[int]] = {}
         self._bare: set[bytes] = set()
+        self._last: tuple[str, frozenset[str], list[str]] | None = None  # add() follows repeats()
 
     def _terms_of(self, sentence: str) -> frozenset[str]:
         terms = self._known.get(sentence)
         return sentence_terms(sentence) if terms is None else terms
 
-    def _prefix(self, terms: frozenset[str]) -> list[str]:
+    def _prefix(self, sentence: str, terms: frozenset[str]) -> list[str]:
+        if self._last is not None and self._last[0] == sentence and self._last[1] is terms:
+            return self._last[2]
         ordered = sorted(terms, key=self._rank.__getitem__)
         # The 1e-9 only ever lengthens the prefix: a float just above an integer must not cut it.
-        return ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
+        prefix = ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
+        self._last = (sentence, terms, prefix)
+        return prefix
 
     def repeats(self, sentence: str) -> bool:
         """True if ``sentence`` is near-identical to one already added."""
@@ -350,7 +365,7 @@ class SentenceMemory:
             # No content words ("So it goes."): only the same words count as a repeat.
             return b" ".join(words_of(sentence)) in self._bare
         candidates: set[int] = set()
-        for term in self._prefix(terms):
+        for term in self._prefix(sentence, terms):
             candidates.update(self._by_term.get(term, ()))
         size = len(terms)
         for i in candidates:
@@ -367,6 +382,6 @@ class SentenceMemory:
         if not terms:
             self._bare.add(b" ".join(words_of(sentence)))
             return
-        for term in self._prefix(terms):
+        for term in self._prefix(sentence, terms):
             self._by_term.setdefault(term, []).append(len(self._terms))
         self._terms.append(terms)

@@ -18,6 +18,7 @@ between processes rests on per-process state such as Python's salted ``hash()``.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import sys
 import threading
@@ -61,7 +62,8 @@ class Workers:
     """Up to ``jobs`` worker processes, started on first use and stopped on leaving the ``with``.
 
     With ``jobs`` = 1 there are none and everything runs in this process, through the same
-    calls: code that uses a ``Workers`` is written once.
+    calls: code that uses a ``Workers`` is written once. ``initializer(*initargs)`` prepares a
+    worker (imports, scorers); when workers are forked it runs once, here, before the fork.
     """
 
     def __init__(self, jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
@@ -69,6 +71,7 @@ class Workers:
         self._initializer = initializer
         self._initargs = initargs
         self._pool: ProcessPoolExecutor | None = None
+        self._frozen = False
 
     @property
     def parallel(self) -> bool:
@@ -82,8 +85,22 @@ class Workers:
             workers = min(self.jobs, count)
             if workers <= 1:
                 return False
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                             initializer=self._initializer, initargs=self._initargs)
+            context = _context()
+            initializer = self._initializer
+            if context is not None:
+                if initializer is not None:
+                    # Forked workers inherit what it imports and builds: once here, not once each.
+                    initializer(*self._initargs)
+                    initializer = None
+                # Python's recipe for forked workers: what exists now is left out of garbage
+                # collections (until close()), so the workers' collections do not touch, and so
+                # copy, the pages they share with this process, and this process's own full
+                # collections during the work (tens of ms with big caches) skip them too.
+                gc.freeze()
+                self._frozen = True
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                             initializer=initializer, initargs=self._initargs)
+            self._pool.submit(int).result()  # fork them now, while the caller lists or reads
             self.jobs = workers
         return True
 
@@ -135,10 +152,13 @@ class Workers:
         return results
 
     def close(self) -> None:
-        """Stop the workers: work not yet started is dropped, the processes end in the background."""
+        """Stop the workers: work not yet started is dropped; waits for the processes to end."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def __enter__(self) -> Workers:
         return self
