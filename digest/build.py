@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,15 @@ def _start_worker(algorithm: str) -> None:
     dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
-def _summarize_one(job: tuple[Article, str, int, int]) -> Summary:
-    article, algorithm, count, words = job
-    return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
+def _summarize_one(article: tuple, algorithm: str, count: int, words: int) -> tuple:
+    """A summary of a ``pack_article`` tuple, as a plain tuple (see ``_unpack_summary``)."""
+    summary = summarize_article(unpack_article(article), algorithm=algorithm, count=count, words=words or None)
+    return summary.algorithm, [(s.text, s.index, s.score) for s in summary.sentences]
+
+
+def _unpack_summary(packed: tuple) -> Summary:
+    algorithm, sentences = packed
+    return Summary(algorithm, tuple(Sentence(text, index, score) for text, index, score in sentences))
 
 
 #: A summary and the content terms of each of its sentences (what composing compares).
@@ -78,7 +84,7 @@ def _summarize_packed(articles: Sequence[tuple], algorithm: str, count: int, wor
 
 def _unpack_summarized(packed: tuple) -> Summarized:
     algorithm, sentences, terms = packed
-    return Summary(algorithm, tuple(Sentence(text, index, score) for text, index, score in sentences)), terms
+    return _unpack_summary((algorithm, sentences)), terms
 
 
 def summarize_all(
@@ -96,8 +102,21 @@ def summarize_all(
     so the workers finish together.
     """
     with Workers(jobs, _start_worker, (algorithm,)) as workers:
-        return workers.map(_summarize_one, [(a, algorithm, count, words) for a in articles],
-                           sizes=[len(a.body) for a in articles], progress=progress)
+        if not workers.start(len(articles)):
+            return [summarize_article(a, algorithm=algorithm, count=count, words=words or None)
+                    for a in _counted(articles, progress)]
+        # Articles go and summaries come back as plain tuples: several times cheaper to unpickle.
+        made = workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words),
+                           [pack_article(a) for a in articles], sizes=[len(a.body) for a in articles],
+                           progress=progress)
+    return [_unpack_summary(m) for m in made]
+
+
+def _counted(items: Sequence[Article], progress: Progress | None) -> Iterable[Article]:
+    for item in items:
+        yield item
+        if progress:
+            progress(1)
 
 
 def summarize_files(
@@ -111,7 +130,8 @@ def summarize_files(
     with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
         summaries = _Summaries(workers, settings, None)
         articles, skipped, prints = _read_inputs(paths, settings, None, workers, on_articles=summaries.start)
-        made, _ = summaries.take(articles, None, progress)
+        taken = summaries.take(articles, None, progress)
+        made = [taken.get(i) for i in range(len(articles))]
     return articles, skipped, made, _fingerprints(articles, prints)
 
 
@@ -158,49 +178,100 @@ class _Summaries:
             self._started[id(article)] = (future, position)
         self._alive.extend(articles)
 
-    def take(self, heads: Sequence[Article], cache: BuildCache | None,
-             progress: Progress | None) -> tuple[list[Summary], dict[str, frozenset[str]]]:
-        """One summary per article of ``heads``, and the terms of every new summary's sentences."""
+    def take(self, heads: Sequence[Article], cache: BuildCache | None, progress: Progress | None,
+             order: Sequence[int] | None = None) -> _Taken:
+        """The summaries of ``heads``: at hand, being made, or (without workers) made now.
+
+        What has not started is cancelled, and the articles still needed are sent again in
+        ``order`` (positions in ``heads``: the order they will be asked for), the others not at all.
+        """
         algorithm, count, words = self._how
         known = cache.summaries([a.content_hash for a in heads], *self._how) if cache else {}
-        missing = [a for a in heads if a.content_hash not in known] if cache else list(heads)
+        missing = [i for i, a in enumerate(heads) if a.content_hash not in known] if cache else list(range(len(heads)))
         if progress and len(missing) < len(heads):
             progress(len(heads) - len(missing))
-        # What has not started is cancelled: its articles still needed are sent again below, in
-        # chunks for the work that is left, and the others are not made at all.
-        for future, _ in self._started.values():
-            future.cancel()
+        for future in {future for future, _ in self._started.values()}:
+            self._workers.cancel(future)
         started = {key: value for key, value in self._started.items() if not value[0].cancelled()}
-        new = [a for a in missing if id(a) not in started]
-        made: dict[int, Summarized] = {}
-        waiting: dict[Future[list[Summarized]], list[Article]] = {}
+        taken = _Taken(self._workers, heads, known, started, cache, self._how, progress)
+        if order is not None:
+            rank = {position: r for r, position in enumerate(order)}
+            missing.sort(key=rank.__getitem__)
+        new = [heads[i] for i in missing if id(heads[i]) not in started]
         if len(new) > 1 and self._workers.start(len(new)):
             for future, positions in self._workers.submit_chunks(self._chunk, [pack_article(a) for a in new]):
                 for position in positions:
                     started[id(new[position])] = (future, position - positions.start)
         else:
             for article in new:
-                made[id(article)] = _summarize_chunk([article], algorithm, count, words)[0]
+                taken.made[id(article)] = _summarize_chunk([article], algorithm, count, words)[0]
                 if progress:
                     progress(1)
-        for article in missing:
-            if id(article) in started:
-                waiting.setdefault(started[id(article)][0], []).append(article)
-        while waiting:
-            finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
-            for future in finished:
-                results = future.result()
-                needed = waiting.pop(future)
-                for article in needed:
-                    made[id(article)] = _unpack_summarized(results[started[id(article)][1]])
-                if progress:
-                    progress(len(needed))
-        if cache is not None:
-            cache.store_summaries([(a.content_hash, made[id(a)][0]) for a in missing], count, words)
-            if missing:
-                cache.forget_summaries_except(a.content_hash for a in heads)
-        terms = {s.text: t for summary, all_terms in made.values() for s, t in zip(summary.sentences, all_terms)}
-        return [made[id(a)][0] if id(a) in made else known[a.content_hash] for a in heads], terms
+        return taken
+
+
+class _Taken:
+    """The summaries of a digest's stories, some still being made: ``get`` waits for one."""
+
+    def __init__(self, workers: Workers, heads: Sequence[Article], known: dict[str, Summary],
+                 started: dict[int, tuple[Future[list[Summarized]], int]], cache: BuildCache | None,
+                 how: tuple[str, int, int], progress: Progress | None):
+        self._workers = workers
+        self._heads = heads
+        self._known = known
+        self._started = started
+        self._cache = cache
+        self._how = how
+        self._progress = progress
+        self.made: dict[int, Summarized] = {}  # by id() of the article
+        #: Terms of the new summaries' sentences, for composing; grows as they come in.
+        self.terms: dict[str, frozenset[str]] = {}
+        self._wanted: dict[Future[list[Summarized]], list[Article]] | None = None
+        self._asked = 0
+
+    def _collect(self, future: Future[list[Summarized]]) -> None:
+        if self._wanted is None:  # the articles each chunk holds that are needed
+            self._wanted = {}
+            for article in self._heads:
+                if id(article) in self._started and id(article) not in self.made:
+                    self._wanted.setdefault(self._started[id(article)][0], []).append(article)
+        wanted = self._wanted.pop(future, [])
+        if wanted:
+            results = self._workers.result(future)  # doing queued work here meanwhile
+            for article in wanted:
+                self.made[id(article)] = _unpack_summarized(results[self._started[id(article)][1]])
+            if self._progress:
+                self._progress(len(wanted))
+
+    def ready(self) -> list[Summary]:
+        """The summaries at hand now, without waiting."""
+        for future in {future for future, _ in self._started.values() if future.done()}:
+            self._collect(future)
+        return [*self._known.values(), *(summary for summary, _ in self.made.values())]
+
+    def get(self, position: int) -> Summary:
+        """The summary of ``heads[position]``, once it is made (ask for each once)."""
+        article = self._heads[position]
+        if id(article) in self.made or article.content_hash not in self._known:
+            if id(article) not in self.made:
+                self._collect(self._started[id(article)][0])
+            summary, terms = self.made[id(article)]
+            self.terms.update(zip((s.text for s in summary.sentences), terms))
+        else:
+            summary = self._known[article.content_hash]
+        self._asked += 1
+        if self._asked == len(self._heads):
+            self._workers.stop()  # all in: the workers exit while this process composes the rest
+        return summary
+
+    def store(self) -> None:
+        """Put the new summaries in the cache (and forget those of articles gone)."""
+        if self._cache is None:
+            return
+        made = [(a.content_hash, self.made[id(a)][0]) for a in self._heads if id(a) in self.made]
+        self._cache.store_summaries(made, *self._how[1:])
+        if made:
+            self._cache.forget_summaries_except(a.content_hash for a in self._heads)
 
 
 def make_digest(
@@ -237,27 +308,32 @@ def make_digest(
         # when the cache has it, not even the summaries need loading.
         key = _compose_key(groups, settings, day, skipped) if cache else ""
         digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
-        if digest is None:
+        if digest is not None:
+            if progress:
+                progress(len(articles))
+        else:
             if progress and len(groups) < len(articles):
                 progress(len(articles) - len(groups))  # merged versions need no summary of their own
-            made, terms = summaries.take(heads, cache, progress)
-    if digest is not None:
-        if progress:
-            progress(len(articles))
-    else:
-        digest = compose.compose(
-            list(zip(heads, made)),
-            day=day,
-            generated_at=now,
-            title=settings.digest.title,
-            timezone=settings.digest.timezone,
-            preheader=settings.digest.preheader,
-            skipped=skipped,
-            sources=groups,
-            terms=terms,
-        )
-        if cache:
-            cache.store_result("composed", key, _digest_record(digest, heads))
+            # Stories are composed in digest order as their summaries come in: the workers
+            # make the last ones while this process composes the first.
+            order = compose.story_order([compose.best_dated(h, g) for h, g in zip(heads, groups)])
+            taken = summaries.take(heads, cache, progress, order)
+            digest = compose.compose_as_summarized(
+                heads,
+                taken.get,
+                ready=taken.ready(),
+                day=day,
+                generated_at=now,
+                title=settings.digest.title,
+                timezone=settings.digest.timezone,
+                preheader=settings.digest.preheader,
+                skipped=skipped,
+                sources=groups,
+                terms=taken.terms,
+            )
+            taken.store()
+            if cache:
+                cache.store_result("composed", key, _digest_record(digest, heads))
     return render.fit_for_email(
         digest,
         templates_dir=settings.paths.templates or None,

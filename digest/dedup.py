@@ -315,11 +315,15 @@ def near_identical(a: frozenset[str], b: frozenset[str], *, threshold: float = S
 
 
 class _Ranks(dict):
-    """Each term's place in one fixed order; a term not seen before is placed after all others."""
+    """Each term's place in one fixed order, rarest first. A term not counted is likely rare, so it
+    is placed before all others (and before earlier such terms): its place, once given, stays."""
+
+    _unknown = 0
 
     def __missing__(self, term: str) -> int:
-        self[term] = rank = len(self)
-        return rank
+        self._unknown -= 1
+        self[term] = self._unknown
+        return self._unknown
 
 
 class SentenceMemory:
@@ -329,7 +333,7 @@ class SentenceMemory:
     set-similarity joins): with every term set sorted in one fixed order, two sets with Jaccard
     >= t share a term among the first |x| - ceil(t|x|) + 1 of each. ``frequencies`` (how many
     sentences of the digest hold each term) puts rare terms first, so those prefixes meet few
-    others; terms it lacks come after, in the order they are first met. Any fixed order is as
+    others; terms it lacks come first, in the order they are first met. Any fixed order is as
     exact, only slower. This keeps a digest of 10,000 stories from comparing every sentence
     with every other. ``terms`` may hold ``sentence_terms`` of sentences, made beforehand.
     """

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from digest import dedup, ingest
@@ -99,15 +98,13 @@ def _read_inputs(
     work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
     done: list[FileRead | None] = [None] * len(work)
     if len(work) > 1 and workers.start(len(work)):
-        pending = dict(workers.submit_chunks(_read_chunk, work))
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                positions = pending.pop(future)
-                for position, result in zip(positions, future.result()):
-                    done[position] = _unpack_read(result)
-                if on_articles:
-                    on_articles([a for position in positions for a in done[position][0] if isinstance(a, Article)])
+        where = dict(workers.submit_chunks(_read_chunk, work))
+        for future in workers.as_completed(list(where)):
+            positions = where[future]
+            for position, result in zip(positions, future.result()):
+                done[position] = _unpack_read(result)
+            if on_articles:
+                on_articles([a for position in positions for a in done[position][0] if isinstance(a, Article)])
     else:
         # Here grouping computes every fingerprint at once: cheaper than file by file.
         done = [(*_read_one(job), []) for job in work]
