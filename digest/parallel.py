@@ -119,7 +119,8 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
         self._stopping: threading.Thread | None = None
         self._frozen = False
-        self._queued: list[_Task] = []  # in the order submitted; those done or taken are dropped lazily
+        self._queued: list[_Task] = []  # in the order submitted
+        self._next = 0  # those before it are started, done or cancelled
         self._task_of: dict[Future, _Task] = {}
         self._prepared = False
 
@@ -202,16 +203,20 @@ class Workers:
         self._run(task.future, task.func, task.args)
         return True
 
-    def help(self, prefer: Iterable[Future] = (), *, first: bool = False) -> bool:
-        """Do one queued task here: the last queued of ``prefer`` if any is left, else the last
-        queued of all (with ``first``: the first queued, the next the workers would take). False
-        when every task is done or started."""
-        for future in reversed(list(prefer)):
+    def help(self, prefer: Iterable[Future] = ()) -> bool:
+        """Do one queued task here: the first queued of ``prefer`` that no worker has started, else
+        the first queued of all. False when every task is done or started.
+
+        The first, like the workers: chunks shrink towards the end of the queue, so all the
+        processes finish on small ones together; and tasks are mostly wanted in the order queued.
+        """
+        for future in prefer:
             task = self._task_of.get(future)
             if task is not None and self._take(task):
                 return True
-        while self._queued:
-            task = self._queued.pop(0) if first else self._queued.pop()
+        while self._next < len(self._queued):
+            task = self._queued[self._next]
+            self._next += 1
             if self._take(task):
                 return True
         return False
@@ -226,24 +231,22 @@ class Workers:
 
     def result(self, future: Future[R]) -> R:
         """``future.result()``; doing its task here if no worker has started it, else, while
-        waiting, the tasks queued next (when results are used in the order submitted, those are
-        the ones wanted next)."""
+        waiting, the tasks queued next."""
         task = self._task_of.get(future)
         if task is not None:
             self._take(task)
-        while not future.done() and self.help(first=True):
+        while not future.done() and self.help():
             pass
         return future.result()
 
     def as_completed(self, futures: Iterable[Future[R]]) -> Iterator[Future[R]]:
-        """Each of ``futures`` once done, in no set order; their queued tasks done here meanwhile
-        (the last queued first: the workers take them from the front)."""
+        """Each of ``futures`` once done, in no set order; their queued tasks done here meanwhile."""
         pending = set(futures)
         order = [f for f in futures if f in pending] if isinstance(futures, Sequence) else list(pending)
         while pending:
             done = [f for f in pending if f.done()]
             if not done:
-                if self.help(f for f in order if f in pending):
+                if self.help([f for f in order if f in pending]):
                     continue
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -303,6 +306,7 @@ class Workers:
         for task in self._queued:
             task.future.cancel()
         self._queued.clear()
+        self._next = 0
         self._task_of.clear()
         if self._frozen:
             gc.unfreeze()
