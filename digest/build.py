@@ -23,7 +23,8 @@ from digest.config import Settings
 from digest.dedup import Fingerprint
 from digest.models import Article, Digest, Rendered, Sentence, Skipped, Story, Summary
 from digest.parallel import Workers
-from digest.reading import _read_inputs, pack_article, read_inputs, unpack_article  # noqa: F401 - read_inputs: API
+from digest.packing import Articles, Summaries
+from digest.reading import _read_inputs, read_inputs  # noqa: F401 - read_inputs: part of this module's API
 from digest.store.cache import BuildCache, digest_key
 from digest.summarize import get_scorer, summarize_article
 
@@ -52,39 +53,18 @@ def _start_worker(algorithm: str) -> None:
     dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
-def _summarize_one(article: tuple, algorithm: str, count: int, words: int) -> tuple:
-    """A summary of a ``pack_article`` tuple, as a plain tuple (see ``_unpack_summary``)."""
-    summary = summarize_article(unpack_article(article), algorithm=algorithm, count=count, words=words or None)
-    return summary.algorithm, [(s.text, s.index, s.score) for s in summary.sentences]
+def _summarize_one(article: Article, algorithm: str, count: int, words: int) -> Summary:
+    return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
 
 
-def _unpack_summary(packed: tuple) -> Summary:
-    algorithm, sentences = packed
-    return Summary(algorithm, tuple(Sentence(text, index, score) for text, index, score in sentences))
+#: Summaries and the content terms of each of their sentences (what composing compares).
+Summarized = tuple[Summaries, list[tuple[frozenset[str], ...]]]
 
 
-#: A summary and the content terms of each of its sentences (what composing compares).
-Summarized = tuple[Summary, tuple[frozenset[str], ...]]
-
-
-def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int) -> list[Summarized]:
-    """Summaries of ``articles``, with their sentences' terms."""
-    made = []
-    for article in articles:
-        summary = summarize_article(article, algorithm=algorithm, count=count, words=words or None)
-        made.append((summary, tuple(dedup.sentence_terms(s.text) for s in summary.sentences)))
-    return made
-
-
-def _summarize_packed(articles: Sequence[tuple], algorithm: str, count: int, words: int) -> list[tuple]:
-    """``_summarize_chunk`` in a worker process: articles come and summaries go as plain tuples."""
-    return [(summary.algorithm, [(s.text, s.index, s.score) for s in summary.sentences], terms)
-            for summary, terms in _summarize_chunk([unpack_article(a) for a in articles], algorithm, count, words)]
-
-
-def _unpack_summarized(packed: tuple) -> Summarized:
-    algorithm, sentences, terms = packed
-    return _unpack_summary((algorithm, sentences)), terms
+def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int) -> Summarized:
+    """Summaries of ``articles``, with their sentences' terms (in a worker process or here)."""
+    made = Summaries(summarize_article(a, algorithm=algorithm, count=count, words=words or None) for a in articles)
+    return made, [tuple(dedup.sentence_terms(s.text) for s in summary.sentences) for summary in made]
 
 
 def summarize_all(
@@ -96,27 +76,15 @@ def summarize_all(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[Summary]:
-    """Summarize every article, in order; with ``jobs`` > 1 across worker processes.
+    """Summarize every article, in order; with ``jobs`` > 1 in that many processes.
 
     The longest articles go first and the chunks shrink towards the end (``digest.parallel``),
-    so the workers finish together.
+    so the processes finish together.
     """
     with Workers(jobs, _start_worker, (algorithm,)) as workers:
-        if not workers.start(len(articles)):
-            return [summarize_article(a, algorithm=algorithm, count=count, words=words or None)
-                    for a in _counted(articles, progress)]
-        # Articles go and summaries come back as plain tuples: several times cheaper to unpickle.
-        made = workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words),
-                           [pack_article(a) for a in articles], sizes=[len(a.body) for a in articles],
-                           progress=progress)
-    return [_unpack_summary(m) for m in made]
-
-
-def _counted(items: Sequence[Article], progress: Progress | None) -> Iterable[Article]:
-    for item in items:
-        yield item
-        if progress:
-            progress(1)
+        return workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words),
+                           articles, sizes=[len(a.body) for a in articles], progress=progress,
+                           chunk_type=Articles, result_type=Summaries)
 
 
 def summarize_files(
@@ -154,9 +122,9 @@ class _Summaries:
         self._cache = cache
         summary = settings.summary
         self._how = (summary.algorithm, summary.sentences, summary.words)
-        self._chunk = functools.partial(_summarize_packed, algorithm=summary.algorithm, count=summary.sentences,
+        self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
                                         words=summary.words)
-        self._started: dict[int, tuple[Future[list[Summarized]], int]] = {}  # by id() of the article
+        self._started: dict[int, tuple[Future[Summarized], int]] = {}  # by id() of the article
         self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
 
     def start(self, articles: Sequence[Article]) -> None:
@@ -173,7 +141,7 @@ class _Summaries:
                 self._submit(articles[at : at + self.AHEAD_CHUNK])
 
     def _submit(self, articles: Sequence[Article]) -> None:
-        future = self._workers.submit(self._chunk, [pack_article(a) for a in articles])
+        future = self._workers.submit(self._chunk, Articles(articles))
         for position, article in enumerate(articles):
             self._started[id(article)] = (future, position)
         self._alive.extend(articles)
@@ -199,12 +167,13 @@ class _Summaries:
             missing.sort(key=rank.__getitem__)
         new = [heads[i] for i in missing if id(heads[i]) not in started]
         if len(new) > 1 and self._workers.start(len(new)):
-            for future, positions in self._workers.submit_chunks(self._chunk, [pack_article(a) for a in new]):
+            for future, positions in self._workers.submit_chunks(self._chunk, new, chunk_type=Articles):
                 for position in positions:
                     started[id(new[position])] = (future, position - positions.start)
         else:
             for article in new:
-                taken.made[id(article)] = _summarize_chunk([article], algorithm, count, words)[0]
+                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words)
+                taken.made[id(article)] = summary, terms
                 if progress:
                     progress(1)
         return taken
@@ -214,7 +183,7 @@ class _Taken:
     """The summaries of a digest's stories, some still being made: ``get`` waits for one."""
 
     def __init__(self, workers: Workers, heads: Sequence[Article], known: dict[str, Summary],
-                 started: dict[int, tuple[Future[list[Summarized]], int]], cache: BuildCache | None,
+                 started: dict[int, tuple[Future[Summarized], int]], cache: BuildCache | None,
                  how: tuple[str, int, int], progress: Progress | None):
         self._workers = workers
         self._heads = heads
@@ -223,13 +192,13 @@ class _Taken:
         self._cache = cache
         self._how = how
         self._progress = progress
-        self.made: dict[int, Summarized] = {}  # by id() of the article
+        self.made: dict[int, tuple[Summary, tuple[frozenset[str], ...]]] = {}  # by id() of the article
         #: Terms of the new summaries' sentences, for composing; grows as they come in.
         self.terms: dict[str, frozenset[str]] = {}
-        self._wanted: dict[Future[list[Summarized]], list[Article]] | None = None
+        self._wanted: dict[Future[Summarized], list[Article]] | None = None
         self._asked = 0
 
-    def _collect(self, future: Future[list[Summarized]]) -> None:
+    def _collect(self, future: Future[Summarized]) -> None:
         if self._wanted is None:  # the articles each chunk holds that are needed
             self._wanted = {}
             for article in self._heads:
@@ -237,9 +206,10 @@ class _Taken:
                     self._wanted.setdefault(self._started[id(article)][0], []).append(article)
         wanted = self._wanted.pop(future, [])
         if wanted:
-            results = self._workers.result(future)  # doing queued work here meanwhile
+            summaries, terms = self._workers.result(future)  # doing queued work here meanwhile
             for article in wanted:
-                self.made[id(article)] = _unpack_summarized(results[self._started[id(article)][1]])
+                position = self._started[id(article)][1]
+                self.made[id(article)] = summaries[position], terms[position]
             if self._progress:
                 self._progress(len(wanted))
 

@@ -88,8 +88,8 @@ def _widen_pipes(pool: ProcessPoolExecutor) -> None:
         pass
 
 
-def _apply(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    return [func(item) for item in items]
+def _apply(func: Callable[[T], R], result_type: type[list], items: Sequence[T]) -> list[R]:
+    return result_type(map(func, items))
 
 
 class _Task:
@@ -253,20 +253,24 @@ class Workers:
                 pending.discard(future)
                 yield future
 
-    def submit_chunks(self, func: Callable[[list[T]], R], items: Sequence[T]) -> Iterator[tuple[Future[R], range]]:
-        """Submit ``func(chunk)`` for ``items`` cut in shrinking chunks; yield each future and its positions."""
+    def submit_chunks(self, func: Callable[[list[T]], R], items: Sequence[T], *,
+                      chunk_type: type[list] = list) -> Iterator[tuple[Future[R], range]]:
+        """Submit ``func(chunk)`` for ``items`` cut in shrinking chunks (each a ``chunk_type``: a
+        list that may pickle in its own way); yield each future and its positions."""
         start = 0
         for size in chunk_sizes(len(items), self.jobs) if self._pool is not None else [len(items)]:
-            yield self.submit(func, list(items[start : start + size])), range(start, start + size)
+            yield self.submit(func, chunk_type(items[start : start + size])), range(start, start + size)
             start += size
 
     def map(self, func: Callable[[T], R], items: Sequence[T], *, sizes: Sequence[float] | None = None,
-            progress: Callable[[int], None] | None = None) -> list[R]:
+            progress: Callable[[int], None] | None = None, chunk_type: type[list] = list,
+            result_type: type[list] = list) -> list[R]:
         """``[func(item) for item in items]``, across the processes when there are workers.
 
         ``sizes`` (a rough cost per item) sends the biggest items first. The result is in the
         order of ``items`` whatever order the work was done in; ``progress(n)`` is called as
-        items finish.
+        items finish. Chunks of items and of results travel as ``chunk_type`` and
+        ``result_type`` (lists that may pickle in their own way).
         """
         if self._pool is None and not self.start(len(items)):
             self._prepare()
@@ -278,8 +282,9 @@ class Workers:
             return results
         order = sorted(range(len(items)), key=lambda i: -sizes[i]) if sizes is not None else range(len(items))
         results: list[Any] = [None] * len(items)
-        where = {future: [order[i] for i in positions]
-                 for future, positions in self.submit_chunks(functools.partial(_apply, func), [items[i] for i in order])}
+        chunks = self.submit_chunks(functools.partial(_apply, func, result_type), [items[i] for i in order],
+                                    chunk_type=chunk_type)
+        where = {future: [order[i] for i in positions] for future, positions in chunks}
         for future in self.as_completed(list(where)):
             positions = where[future]
             for i, result in zip(positions, future.result()):

@@ -6,8 +6,6 @@ parent only has to compare them.
 
 from __future__ import annotations
 
-import dataclasses
-import operator
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from digest.config import Settings
 from digest.dedup import Fingerprint
 from digest.errors import ArticleError
 from digest.models import Article, Skipped
+from digest.packing import Articles
 from digest.parallel import Workers
 from digest.store.cache import BuildCache, FileStamp
 
@@ -32,30 +31,14 @@ def _read_one(job: tuple[str, str, int]) -> tuple[list[Article | Skipped], bool]
 #: What reading one file gave: its items, whether it could be read, its articles' fingerprints.
 FileRead = tuple[list[Article | Skipped], bool, list[Fingerprint]]
 
-#: An Article as a plain tuple of its fields: what crosses between processes. Unpickling a
-#: frozen dataclass with slots goes through dataclasses' generic __setstate__, several times
-#: slower than calling the class (which matters for thousands of articles).
-pack_article = operator.attrgetter(*(f.name for f in dataclasses.fields(Article)))
-
-
-def unpack_article(fields: tuple) -> Article:
-    """The Article of a ``pack_article`` tuple."""
-    return Article(*fields)
-
-
-def _read_chunk(jobs: Sequence[tuple[str, str, int]]) -> list[tuple[list[tuple | Skipped], bool, list[Fingerprint]]]:
+def _read_chunk(jobs: Sequence[tuple[str, str, int]]) -> list[FileRead]:
     """Read files, with the fingerprints grouping will need (in a worker: done there, in parallel)."""
     done = [_read_one(job) for job in jobs]
     bodies = [item.body for items, _ in done for item in items if isinstance(item, Article)]
     prints = iter(dedup.fingerprints(bodies))
-    return [([pack_article(item) if isinstance(item, Article) else item for item in items], readable,
-             [next(prints) for item in items if isinstance(item, Article)])
+    # Articles() pickles compactly, for the trip back from a worker.
+    return [(Articles(items), readable, [next(prints) for item in items if isinstance(item, Article)])
             for items, readable in done]
-
-
-def _unpack_read(result: tuple[list[tuple | Skipped], bool, list[Fingerprint]]) -> FileRead:
-    items, readable, prints = result
-    return [unpack_article(item) if type(item) is tuple else item for item in items], readable, prints
 
 
 def read_inputs(
@@ -102,7 +85,7 @@ def _read_inputs(
         for future in workers.as_completed(list(where)):
             positions = where[future]
             for position, result in zip(positions, future.result()):
-                done[position] = _unpack_read(result)
+                done[position] = result
             if on_articles:
                 on_articles([a for position in positions for a in done[position][0] if isinstance(a, Article)])
     else:
