@@ -173,7 +173,7 @@ class _Summaries:
         else:
             for article in new:
                 (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words)
-                taken.made[id(article)] = summary, terms
+                taken._add(article, summary, terms)
                 if progress:
                     progress(1)
         return taken
@@ -209,9 +209,13 @@ class _Taken:
             summaries, terms = self._workers.result(future)  # doing queued work here meanwhile
             for article in wanted:
                 position = self._started[id(article)][1]
-                self.made[id(article)] = summaries[position], terms[position]
+                self._add(article, summaries[position], terms[position])
             if self._progress:
                 self._progress(len(wanted))
+
+    def _add(self, article: Article, summary: Summary, terms: tuple[frozenset[str], ...]) -> None:
+        self.made[id(article)] = summary, terms
+        self.terms.update(zip((s.text for s in summary.sentences), terms))
 
     def ready(self) -> list[Summary]:
         """The summaries at hand now, without waiting."""
@@ -225,8 +229,7 @@ class _Taken:
         if id(article) in self.made or article.content_hash not in self._known:
             if id(article) not in self.made:
                 self._collect(self._started[id(article)][0])
-            summary, terms = self.made[id(article)]
-            self.terms.update(zip((s.text for s in summary.sentences), terms))
+            summary = self.made[id(article)][0]
         else:
             summary = self._known[article.content_hash]
         self._asked += 1

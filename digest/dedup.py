@@ -121,32 +121,47 @@ class Fingerprint:
     """What grouping needs of one text, computed from that text alone (in any process).
 
     ``key`` is the same for texts with the same words (after ``words_of``); ``shingles`` holds the
-    hash of every ``SHINGLE_WORDS``-word shingle, in text order (one for a shorter text).
+    hash of every ``SHINGLE_WORDS``-word shingle (one for a shorter text), in text order unless
+    ``lede`` is given: then sorted, and ``lede`` holds the first ``LEDE_WINDOW`` in text order.
     """
 
     key: bytes
     shingles: np.ndarray
+    lede: np.ndarray | None = None
+
+    @property
+    def opening(self) -> np.ndarray:
+        """The first ``LEDE_WINDOW`` shingle hashes, in text order."""
+        return self.shingles[:LEDE_WINDOW] if self.lede is None else self.lede
 
     def __reduce__(self) -> tuple:
         # Sent back from every worker for every article: raw bytes pickle faster than an array.
-        return _fingerprint, (self.key, self.shingles.tobytes())
+        return _fingerprint, (self.key, self.shingles.tobytes(), None if self.lede is None else self.lede.tobytes())
 
 
-def _fingerprint(key: bytes, shingles: bytes) -> Fingerprint:
-    return Fingerprint(key, np.frombuffer(shingles, dtype=np.uint64))
+def _fingerprint(key: bytes, shingles: bytes, lede: bytes | None) -> Fingerprint:
+    return Fingerprint(key, np.frombuffer(shingles, dtype=np.uint64),
+                       None if lede is None else np.frombuffer(lede, dtype=np.uint64))
 
 
-def fingerprints(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> list[Fingerprint]:
-    """One ``Fingerprint`` per text; the same in every process and every run (no salted hash)."""
+def fingerprints(texts: Sequence[str], *, k: int = SHINGLE_WORDS, presort: bool = False) -> list[Fingerprint]:
+    """One ``Fingerprint`` per text; the same in every process and every run (no salted hash).
+
+    ``presort`` sorts each text's shingles, for fingerprints made in worker processes: the
+    parent's sort of all of them then only merges sorted runs (much faster); grouping gives the
+    same result either way.
+    """
     token_lists = [words_of(text) for text in texts]
     hashes, docs = _shingles(token_lists, k)
     offsets = np.searchsorted(docs, np.arange(len(token_lists) + 1))
-    return [
+    prints = []
+    for i, tokens in enumerate(token_lists):
         # 16 bytes of BLAKE2 stand for the words themselves: the texts' own bytes would cost
         # as much again to send back from a worker process.
-        Fingerprint(hashlib.blake2b(b" ".join(tokens), digest_size=16).digest(), hashes[offsets[i] : offsets[i + 1]])
-        for i, tokens in enumerate(token_lists)
-    ]
+        key = hashlib.blake2b(b" ".join(tokens), digest_size=16).digest()
+        own = hashes[offsets[i] : offsets[i + 1]]
+        prints.append(Fingerprint(key, np.sort(own), own[:LEDE_WINDOW]) if presort else Fingerprint(key, own))
+    return prints
 
 
 def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -180,16 +195,17 @@ def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, n
 
 def pair_stats(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> PairStats:
     """Every pair of texts that shares at least one (non-boilerplate) shingle, with its counts."""
-    return _pair_stats([f.shingles for f in fingerprints(texts, k=k)])
+    return _pair_stats(fingerprints(texts, k=k))
 
 
-def _pair_stats(shingles: Sequence[np.ndarray]) -> PairStats:
-    n = len(shingles)
-    lengths = np.fromiter(map(len, shingles), dtype=np.int64, count=n)
-    hashes = np.concatenate(shingles) if n else np.zeros(0, np.uint64)
+def _pair_stats(prints: Sequence[Fingerprint]) -> PairStats:
+    n = len(prints)
+    lengths = np.fromiter((len(p.shingles) for p in prints), dtype=np.int64, count=n)
+    hashes = np.concatenate([p.shingles for p in prints]) if n else np.zeros(0, np.uint64)
     docs = np.repeat(np.arange(n), lengths)
-    leads = [s[:LEDE_WINDOW] for s in shingles]
-    order = np.argsort(hashes, kind="stable")  # stable: within one hash, texts stay in order
+    leads = [p.opening for p in prints]
+    # Stable: within one hash, texts stay in order. (Timsort: runs sorted beforehand merge fast.)
+    order = np.argsort(hashes, kind="stable")
     hashes, docs = hashes[order], docs[order]
     distinct = np.ones(len(hashes), bool)
     distinct[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
@@ -267,7 +283,7 @@ def group_fingerprints(
         else:
             unique.append(i)
 
-    stats = _pair_stats([prints[i].shingles for i in unique])
+    stats = _pair_stats([prints[i] for i in unique])
     for a, b in same_story_pairs(stats, threshold=threshold, lede_threshold=lede_threshold).tolist():
         ra, rb = _find(parent, unique[a]), _find(parent, unique[b])
         if ra != rb:

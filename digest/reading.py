@@ -35,7 +35,7 @@ def _read_chunk(jobs: Sequence[tuple[str, str, int]]) -> list[FileRead]:
     """Read files, with the fingerprints grouping will need (in a worker: done there, in parallel)."""
     done = [_read_one(job) for job in jobs]
     bodies = [item.body for items, _ in done for item in items if isinstance(item, Article)]
-    prints = iter(dedup.fingerprints(bodies))
+    prints = iter(dedup.fingerprints(bodies, presort=True))
     # Articles() pickles compactly, for the trip back from a worker.
     return [(Articles(items), readable, [next(prints) for item in items if isinstance(item, Article)])
             for items, readable in done]
