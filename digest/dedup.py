@@ -356,7 +356,7 @@ class SentenceMemory:
 
     def __init__(self, frequencies: Mapping[str, int] | None = None,
                  terms: Mapping[str, frozenset[str]] | None = None) -> None:
-        self._known = terms or {}
+        self._known = terms if terms is not None else {}  # the caller's: it may still grow
         frequencies = frequencies or {}
         by_count = sorted(frequencies.items(), key=operator.itemgetter(1, 0))  # rarest first, then by term
         self._rank = _Ranks((term, i) for i, (term, _) in enumerate(by_count))

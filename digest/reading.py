@@ -6,6 +6,7 @@ parent only has to compare them.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -81,9 +82,14 @@ def _read_inputs(
     work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
     done: list[FileRead | None] = [None] * len(work)
     if len(work) > 1 and workers.start(len(work)):
-        where = dict(workers.submit_chunks(_read_chunk, work))
+        # In a fixed shuffled order: the articles handed on first (summarized while this process
+        # groups) are then a fair sample of them all, whose sentence terms guide composing
+        # (taken in the order of the folder, one source's files first, they tripled its work).
+        order = list(range(len(work)))
+        random.Random(len(work)).shuffle(order)
+        where = dict(workers.submit_chunks(_read_chunk, [work[i] for i in order]))
         for future in workers.as_completed(list(where)):
-            positions = where[future]
+            positions = [order[i] for i in where[future]]
             for position, result in zip(positions, future.result()):
                 done[position] = result
             if on_articles:
