@@ -151,26 +151,33 @@ class _Summaries:
         """The summaries of ``heads``: at hand, being made, or (without workers) made now.
 
         What has not started is cancelled, and the articles still needed are sent again in
-        ``order`` (positions in ``heads``: the order they will be asked for), the others not at all.
+        ``order`` (positions in ``heads``: the order they will be asked for), the others not at all:
+        a chunk made ahead that only grouping's cast-offs wanted is not made.
         """
         algorithm, count, words = self._how
         known = cache.summaries([a.content_hash for a in heads], *self._how) if cache else {}
         missing = [i for i, a in enumerate(heads) if a.content_hash not in known] if cache else list(range(len(heads)))
         if progress and len(missing) < len(heads):
             progress(len(heads) - len(missing))
-        for future in {future for future, _ in self._started.values()}:
-            self._workers.cancel(future)
-        started = {key: value for key, value in self._started.items() if not value[0].cancelled()}
-        taken = _Taken(self._workers, heads, known, started, cache, self._how, progress)
         if order is not None:
             rank = {position: r for r, position in enumerate(order)}
             missing.sort(key=rank.__getitem__)
+        # The new chunks are queued before the old ones are cancelled, so that a worker never
+        # finds its queue empty in between (one that starts meanwhile just runs; its result is
+        # not used).
+        unstarted = {future for future, _ in self._started.values() if not self._workers.started(future)}
+        started = {key: value for key, value in self._started.items() if value[0] not in unstarted}
+        taken = _Taken(self._workers, heads, known, started, cache, self._how, progress)
         new = [heads[i] for i in missing if id(heads[i]) not in started]
         if len(new) > 1 and self._workers.start(len(new)):
             for future, positions in self._workers.submit_chunks(self._chunk, new, chunk_type=Articles):
                 for position in positions:
                     started[id(new[position])] = (future, position - positions.start)
+            for future in unstarted:
+                self._workers.cancel(future)
         else:
+            for future in unstarted:
+                self._workers.cancel(future)
             for article in new:
                 (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words)
                 taken._add(article, summary, terms)

@@ -221,6 +221,13 @@ class Workers:
                 return True
         return False
 
+    def started(self, future: Future) -> bool:
+        """True once a process has started (or finished) the task of ``future``."""
+        task = self._task_of.get(future)
+        if task is None:
+            return future.done()
+        return task.queued.running() or task.queued.done()
+
     def cancel(self, future: Future) -> bool:
         """Cancel a task that no process has started; False if one has (it then runs to the end)."""
         task = self._task_of.get(future)
