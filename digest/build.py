@@ -224,10 +224,16 @@ class _Taken:
         self.made[id(article)] = summary, terms
         self.terms.update(zip((s.text for s in summary.sentences), terms))
 
-    def ready(self) -> list[Summary]:
-        """The summaries at hand now, without waiting."""
-        for future in {future for future, _ in self._started.values() if future.done()}:
-            self._collect(future)
+    def ready(self, share: float = 0.0) -> list[Summary]:
+        """The summaries at hand, once at least ``share`` of them are (doing queued work
+        meanwhile). Composing takes the frequencies of their terms as a sample, and a sample of
+        the first tenth or so made the check for repeats look at a third more pairs."""
+        wanted = share * (len(self._heads) - len(self._known))
+        while True:
+            for future in {future for future, _ in self._started.values() if future.done()}:
+                self._collect(future)
+            if len(self.made) >= wanted or not self._workers.help():
+                break
         return [*self._known.values(), *(summary for summary, _ in self.made.values())]
 
     def get(self, position: int) -> Summary:
@@ -301,7 +307,7 @@ def make_digest(
             digest = compose.compose_as_summarized(
                 heads,
                 taken.get,
-                ready=taken.ready(),
+                ready=taken.ready(0.5),
                 day=day,
                 generated_at=now,
                 title=settings.digest.title,
@@ -436,23 +442,25 @@ def build(
     ``use_cache`` the build cache in OUT/state is used (and a problem with it only logged).
     """
     unlisted: list[Skipped] = []  # folders of seeds/ that could not be listed
-    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=unlisted)
-    if on_files:
-        on_files(len(paths))
-    out = Path(settings.paths.out)
-    cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
-    try:
-        # One set of workers for the whole build: they read the files (and fingerprint them for
-        # grouping), then summarize, starting as soon as articles are read (see _Summaries).
-        with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+    # One set of workers for the whole build: they read the files (and fingerprint them for
+    # grouping), then summarize, starting as soon as articles are read (see _Summaries).
+    with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+        if not use_cache:
+            workers.start(settings.output.jobs)  # every file will be read: fork while listing them
+        paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=unlisted)
+        if on_files:
+            on_files(len(paths))
+        out = Path(settings.paths.out)
+        cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
+        try:
             summaries = _Summaries(workers, settings, cache)
             articles, skipped, prints = _read_inputs(paths, settings, cache, workers, on_articles=summaries.start)
             skipped = unlisted + skipped
             digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
                                            cache=cache, prints=prints, summaries=summaries)
-    finally:
-        if cache:
-            cache.close()
+        finally:
+            if cache:
+                cache.close()
     written = output.write_digest(out, day, rendered)
     index_html = render.render_index(output.archive_entries(out), settings.digest.title)
     written.append(output.write_atomic(out / "index.html", index_html))

@@ -64,6 +64,8 @@ def chunk_sizes(count: int, jobs: int, *, most: int = MOST_PER_CHUNK) -> list[in
     return sizes
 
 
+#: Seconds after which this process's main thread hands the GIL to the executor's threads.
+SWITCH_INTERVAL = 0.001
 #: Bytes a pipe between the processes holds (Linux's default is 64 KiB).
 PIPE_BYTES = 1 << 20
 
@@ -118,6 +120,7 @@ class Workers:
         self._initargs = initargs
         self._pool: ProcessPoolExecutor | None = None
         self._stopping: threading.Thread | None = None
+        self._interval: float | None = None
         self._frozen = False
         self._queued: list[_Task] = []  # in the order submitted
         self._next = 0  # those before it are started, done or cancelled
@@ -154,6 +157,12 @@ class Workers:
             _widen_pipes(self._pool)
             self._pool.submit(int)  # forks them now (not at the first real task)
             self.jobs = processes
+            # The executor's threads in this process feed the workers and take their results,
+            # and each time they must win the GIL from the main thread, which works too. At the
+            # default 5 ms a worker that finished a small chunk could wait that long (or twice)
+            # for the next; 1 ms while the workers run.
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         return True
 
     def _prepare(self) -> None:
@@ -315,6 +324,9 @@ class Workers:
             self._stopping.join()
             self._stopping = None
         self._pool = None
+        if self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
         for task in self._queued:
             task.future.cancel()
         self._queued.clear()
