@@ -166,7 +166,8 @@ class Workers:
         return True
 
     def _prepare(self) -> None:
-        """Run the initializer here once: this process does work too."""
+        """Run the initializer here once, when workers start: this process works beside them.
+        (Without workers there is nothing to prepare ahead: the work loads what it needs.)"""
         if not self._prepared and self._initializer is not None:
             self._initializer(*self._initargs)
         self._prepared = True
@@ -176,7 +177,6 @@ class Workers:
         there are none."""
         future: Future[R] = Future()
         if self._pool is None:
-            self._prepare()
             self._run(future, func, args)
             return future
         queued = self._pool.submit(func, *args)
@@ -289,7 +289,6 @@ class Workers:
         ``result_type`` (lists that may pickle in their own way).
         """
         if self._pool is None and not self.start(len(items)):
-            self._prepare()
             results = []
             for item in items:
                 results.append(func(item))
