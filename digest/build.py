@@ -134,7 +134,7 @@ class _Summaries:
         if self._cache is not None:
             if not all(a.content_hash for a in articles):
                 return
-            cached = self._cache.summaries([a.content_hash for a in articles], *self._how)
+            cached = self._cache.summarized([a.content_hash for a in articles], *self._how)
             articles = [a for a in articles if a.content_hash not in cached]
         if articles and self._workers.start(len(articles)):
             for at in range(0, len(articles), self.AHEAD_CHUNK):
@@ -328,7 +328,7 @@ def make_digest(
 
 
 def _grouped(articles: Sequence[Article], cache: BuildCache | None,
-             prints: Sequence[Fingerprint | None] | None) -> list[tuple[Article, ...]]:
+             prints: Sequence[Fingerprint | None] | None = None) -> list[tuple[Article, ...]]:
     """``dedup.group_articles``, or its result for the same articles in the same order from the cache."""
     if cache is None:
         return dedup.group_articles(articles, _fingerprints(articles, prints))

@@ -82,7 +82,7 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
 @click.option("--words", type=click.IntRange(min=1), help="Word budget per summary, instead of a sentence count.")
 @click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article, with its story group.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for many files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for many files: this one and N-1 workers.")
 @click.pass_context
 def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs) -> None:
     """Summarize article files (use - for standard input).
