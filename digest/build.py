@@ -53,17 +53,22 @@ def _start_worker(algorithm: str) -> None:
     dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
-def _summarize_one(article: Article, algorithm: str, count: int, words: int) -> Summary:
-    return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
+def _summarize_one(article: Article, algorithm: str, count: int, words: int, lede: bool = False) -> Summary:
+    return summarize_article(article, algorithm=algorithm, count=count, words=words or None, lede=lede)
 
 
 #: Summaries and the content terms of each of their sentences (what composing compares).
 Summarized = tuple[Summaries, list[tuple[frozenset[str], ...]]]
 
 
-def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int) -> Summarized:
-    """Summaries of ``articles``, with their sentences' terms (in a worker process or here)."""
-    made = Summaries(summarize_article(a, algorithm=algorithm, count=count, words=words or None) for a in articles)
+def _summarize_chunk(
+    articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool = True
+) -> Summarized:
+    """Summaries of ``articles`` (ledes: digest entries, unless told otherwise), with their
+    sentences' terms (in a worker process or here)."""
+    made = Summaries(
+        summarize_article(a, algorithm=algorithm, count=count, words=words or None, lede=lede) for a in articles
+    )
     return made, [tuple(dedup.sentence_terms(s.text) for s in summary.sentences) for summary in made]
 
 
@@ -75,28 +80,31 @@ def summarize_all(
     words: int = 0,
     jobs: int = 1,
     progress: Progress | None = None,
+    lede: bool = False,
 ) -> list[Summary]:
-    """Summarize every article, in order; with ``jobs`` > 1 in that many processes.
+    """Summarize every article, in order; with ``jobs`` > 1 in that many processes. ``lede``: see
+    ``digest.summarize.Scorer``.
 
     The longest articles go first and the chunks shrink towards the end (``digest.parallel``),
     so the processes finish together.
     """
     with Workers(jobs, _start_worker, (algorithm,)) as workers:
-        return workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words),
+        return workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words, lede=lede),
                            articles, sizes=[len(a.body) for a in articles], progress=progress,
                            chunk_type=Articles, result_type=Summaries)
 
 
 def summarize_files(
-    paths: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None
+    paths: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None, lede: bool = False
 ) -> tuple[list[Article], list[Skipped], list[Summary], list[Fingerprint]]:
-    """Read and summarize every file (what ``digest summarize`` does), with ``output.jobs`` workers.
+    """Read and summarize every file (what ``digest summarize`` does), with ``output.jobs`` workers;
+    ``lede`` as for ``summarize_all``.
 
     Each batch of files is summarized as soon as it is read. Returns the articles, the skipped
     inputs, one summary per article and each article's fingerprint (for ``dedup.group_indices``).
     """
     with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
-        summaries = _Summaries(workers, settings, None)
+        summaries = _Summaries(workers, settings, None, lede=lede)
         articles, skipped, prints = _read_inputs(paths, settings, None, workers, on_articles=summaries.start)
         taken = summaries.take(articles, None, progress)
         made = [taken.get(i) for i in range(len(articles))]
@@ -117,13 +125,16 @@ class _Summaries:
     #: Articles per chunk made ahead: small, so that little of what grouping cancels has started.
     AHEAD_CHUNK = 16
 
-    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None):
+    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool = True):
+        # lede: summaries as digest entries show them (see digest.summarize.Scorer); the cache
+        # only ever holds those, and only builds use it.
         self._workers = workers
         self._cache = cache
         summary = settings.summary
         self._how = (summary.algorithm, summary.sentences, summary.words)
+        self._lede = lede
         self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
-                                        words=summary.words)
+                                        words=summary.words, lede=lede)
         self._started: dict[int, tuple[Future[Summarized], int]] = {}  # by id() of the article
         self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
 
@@ -179,7 +190,7 @@ class _Summaries:
             for future in unstarted:
                 self._workers.cancel(future)
             for article in new:
-                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words)
+                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words, self._lede)
                 taken._add(article, summary, terms)
                 if progress:
                     progress(1)

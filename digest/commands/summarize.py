@@ -83,8 +83,9 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
 @click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article, with its story group.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for many files: this one and N-1 workers.")
+@click.option("--lede", is_flag=True, help="Summarize as a digest entry: the story's opening points, even when much of a short article is asked for (default: such a request gets the sentences that best cover the whole article).")
 @click.pass_context
-def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs) -> None:
+def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs, lede) -> None:
     """Summarize article files (use - for standard input).
 
     Files that cannot be read are reported on stderr and skipped; the exit code is then 3.
@@ -110,7 +111,7 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
         # Read and summarized in worker processes, each batch of files as soon as it is read.
         with progress_bar(None, "Summarizing") as advance:
             articles, skipped, summaries, prints = summarize_files(
-                paths, settings.override("output", jobs=jobs), progress=advance)
+                paths, settings.override("output", jobs=jobs), progress=advance, lede=lede)
     else:
         with progress_bar(len(paths), "Reading") as advance:
             for item in _read_inputs(paths, settings):
@@ -124,6 +125,7 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
                 words=settings.summary.words,
                 jobs=jobs,  # standard input or a pipe among the files: read here, summarized in workers
                 progress=advance,
+                lede=lede,
             )
 
     group_of: dict[int, tuple[int, list[str]]] = {}
