@@ -2,13 +2,14 @@
 
 Usage: python benchmarks/jobs_speedup.py [--eval DIR] [--articles N] [--jobs N]
 
-Times, with 1 and with --jobs worker processes (default 2), on articles from ../shared/eval:
+Times, with 1 and with --jobs processes (default 2: this one and one worker, see
+digest/parallel.py), on articles from ../shared/eval:
 
 * ``summarize_all`` (what `digest summarize` and `digest build` run) on --articles parsed articles
   with the default algorithm;
 * a whole `digest build` (library call, no cache) of those articles written to a seeds folder;
 * ``evaluate`` (what `digest eval` runs) on 200 items of cnndm_dev/bbc_dev with news, lead and
-  lexrank.
+  lexrank (best of two turns each: a run takes seconds).
 
 Speed-ups only show what the machine has to give: the load average and the speed-up of plain
 busy loops (the ceiling, lowered by other processes competing for the cores) are printed
@@ -98,7 +99,7 @@ def main() -> int:
     parser.add_argument("--eval", type=Path, default=PROJECT_ROOT.parent / "shared" / "eval",
                         help="folder with the evaluation sets (default ../shared/eval)")
     parser.add_argument("--articles", type=int, default=2000, help="articles to summarize and build (default 2000)")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes to compare with one (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes to compare with one (default 2)")
     parser.add_argument("--repeat", type=int, default=3, help="timings per case, taking turns; the best counts (default 3)")
     args = parser.parse_args()
     if not all((args.eval / name).is_file() for name in SETS):
@@ -145,7 +146,7 @@ def main() -> int:
     def run_eval(jobs: int) -> Callable[[], object]:
         return lambda: evaluate(items, ["news", "lead", "lexrank"], jobs=jobs)
 
-    report("evaluate (news, lead, lexrank)", *best_of([run_eval(1), run_eval(args.jobs)], 1), args.jobs)
+    report("evaluate (news, lead, lexrank)", *best_of([run_eval(1), run_eval(args.jobs)], min(2, args.repeat)), args.jobs)
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; the machine's own "
           f"speed-up now: {machine_speedup(args.jobs):.2f}x")
     return 0

@@ -8,19 +8,24 @@ an unchanged set of articles are reused. The output is the same with or without 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digest import compose, dedup, ingest, output, render
 from digest.config import Settings
-from digest.errors import ArticleError
+from digest.dedup import Fingerprint
 from digest.models import Article, Digest, Rendered, Sentence, Skipped, Story, Summary
-from digest.store.cache import BuildCache, FileStamp, digest_key
+from digest.parallel import Workers
+from digest.packing import Articles, Summaries
+from digest.reading import _read_inputs, read_inputs  # noqa: F401 - read_inputs: part of this module's API
+from digest.store.cache import BuildCache, digest_key
 from digest.summarize import get_scorer, summarize_article
 
 #: Called once per article processed (for progress bars).
@@ -42,13 +47,29 @@ class BuildResult:
 
 
 def _start_worker(algorithm: str) -> None:
-    """Build the scorer once per worker process (sumy's are slow to import), before any article."""
+    """Build the scorer (sumy's are slow to import) and load the stemmer (importing nltk takes
+    0.2 s) before any article: in the parent when workers are forked, else in each worker."""
     get_scorer(algorithm)
+    dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
-def _summarize_one(job: tuple[Article, str, int, int]) -> Summary:
-    article, algorithm, count, words = job
-    return summarize_article(article, algorithm=algorithm, count=count, words=words or None)
+def _summarize_one(article: Article, algorithm: str, count: int, words: int, lede: bool = False) -> Summary:
+    return summarize_article(article, algorithm=algorithm, count=count, words=words or None, lede=lede)
+
+
+#: Summaries and the content terms of each of their sentences (what composing compares).
+Summarized = tuple[Summaries, list[tuple[frozenset[str], ...]]]
+
+
+def _summarize_chunk(
+    articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool = True
+) -> Summarized:
+    """Summaries of ``articles`` (ledes: digest entries, unless told otherwise), with their
+    sentences' terms (in a worker process or here)."""
+    made = Summaries(
+        summarize_article(a, algorithm=algorithm, count=count, words=words or None, lede=lede) for a in articles
+    )
+    return made, [tuple(dedup.sentence_terms(s.text) for s in summary.sentences) for summary in made]
 
 
 def summarize_all(
@@ -59,85 +80,195 @@ def summarize_all(
     words: int = 0,
     jobs: int = 1,
     progress: Progress | None = None,
+    lede: bool = False,
 ) -> list[Summary]:
-    """Summarize every article, in order; with ``jobs`` > 1 across worker processes.
+    """Summarize every article, in order; with ``jobs`` > 1 in that many processes. ``lede``: see
+    ``digest.summarize.Scorer``.
 
-    Articles go to the workers in chunks (one pickling round trip per chunk, not per article),
-    small enough that both workers stay busy to the end.
+    The longest articles go first and the chunks shrink towards the end (``digest.parallel``),
+    so the processes finish together.
     """
-    work = [(a, algorithm, count, words) for a in articles]
-    results: list[Summary] = []
-    if jobs > 1 and len(work) > 1:
-        chunk = max(1, min(64, len(work) // (jobs * 4)))
-        # Never more workers than articles: each one costs a process and its imports.
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,
-                                 initargs=(algorithm,)) as pool:
-            for summary in pool.map(_summarize_one, work, chunksize=chunk):
-                results.append(summary)
+    with Workers(jobs, _start_worker, (algorithm,)) as workers:
+        return workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words, lede=lede),
+                           articles, sizes=[len(a.body) for a in articles], progress=progress,
+                           chunk_type=Articles, result_type=Summaries)
+
+
+def summarize_files(
+    paths: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None, lede: bool = False
+) -> tuple[list[Article], list[Skipped], list[Summary], list[Fingerprint]]:
+    """Read and summarize every file (what ``digest summarize`` does), with ``output.jobs`` workers;
+    ``lede`` as for ``summarize_all``.
+
+    Each batch of files is summarized as soon as it is read. Returns the articles, the skipped
+    inputs, one summary per article and each article's fingerprint (for ``dedup.group_indices``).
+    """
+    with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+        summaries = _Summaries(workers, settings, None, lede=lede)
+        articles, skipped, prints = _read_inputs(paths, settings, None, workers, on_articles=summaries.start)
+        taken = summaries.take(articles, None, progress)
+        made = [taken.get(i) for i in range(len(articles))]
+    return articles, skipped, made, _fingerprints(articles, prints)
+
+
+class _Summaries:
+    """The summaries a digest needs: from the cache, else made (in the workers when there are some).
+
+    With worker processes, ``start`` has articles summarized as soon as they are read, before
+    grouping says which ones need a summary (the fullest version of each story). The work queues
+    behind the reading, so it runs while this process groups, when the workers would otherwise
+    wait; ``take`` then cancels whatever has not started and sends only the articles still
+    needed. So little is made in vain: at most what the workers did while grouping ran.
+    Without workers nothing is made ahead.
+    """
+
+    #: Articles per chunk made ahead: small, so that little of what grouping cancels has started.
+    AHEAD_CHUNK = 16
+
+    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool = True):
+        # lede: summaries as digest entries show them (see digest.summarize.Scorer); the cache
+        # only ever holds those, and only builds use it.
+        self._workers = workers
+        self._cache = cache
+        summary = settings.summary
+        self._how = (summary.algorithm, summary.sentences, summary.words)
+        self._lede = lede
+        self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
+                                        words=summary.words, lede=lede)
+        self._started: dict[int, tuple[Future[Summarized], int]] = {}  # by id() of the article
+        self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
+
+    def start(self, articles: Sequence[Article]) -> None:
+        """Have ``articles`` summarized ahead, in the workers (never those the cache has)."""
+        if not self._workers.parallel or not articles:
+            return
+        if self._cache is not None:
+            if not all(a.content_hash for a in articles):
+                return
+            cached = self._cache.summarized([a.content_hash for a in articles], *self._how)
+            articles = [a for a in articles if a.content_hash not in cached]
+        if articles and self._workers.start(len(articles)):
+            for at in range(0, len(articles), self.AHEAD_CHUNK):
+                self._submit(articles[at : at + self.AHEAD_CHUNK])
+
+    def _submit(self, articles: Sequence[Article]) -> None:
+        future = self._workers.submit(self._chunk, Articles(articles))
+        for position, article in enumerate(articles):
+            self._started[id(article)] = (future, position)
+        self._alive.extend(articles)
+
+    def take(self, heads: Sequence[Article], cache: BuildCache | None, progress: Progress | None,
+             order: Sequence[int] | None = None) -> _Taken:
+        """The summaries of ``heads``: at hand, being made, or (without workers) made now.
+
+        What has not started is cancelled, and the articles still needed are sent again in
+        ``order`` (positions in ``heads``: the order they will be asked for), the others not at all:
+        a chunk made ahead that only grouping's cast-offs wanted is not made.
+        """
+        algorithm, count, words = self._how
+        known = cache.summaries([a.content_hash for a in heads], *self._how) if cache else {}
+        missing = [i for i, a in enumerate(heads) if a.content_hash not in known] if cache else list(range(len(heads)))
+        if progress and len(missing) < len(heads):
+            progress(len(heads) - len(missing))
+        if order is not None:
+            rank = {position: r for r, position in enumerate(order)}
+            missing.sort(key=rank.__getitem__)
+        # The new chunks are queued before the old ones are cancelled, so that a worker never
+        # finds its queue empty in between (one that starts meanwhile just runs; its result is
+        # not used).
+        unstarted = {future for future, _ in self._started.values() if not self._workers.started(future)}
+        started = {key: value for key, value in self._started.items() if value[0] not in unstarted}
+        taken = _Taken(self._workers, heads, known, started, cache, self._how, progress)
+        new = [heads[i] for i in missing if id(heads[i]) not in started]
+        if len(new) > 1 and self._workers.start(len(new)):
+            for future, positions in self._workers.submit_chunks(self._chunk, new, chunk_type=Articles):
+                for position in positions:
+                    started[id(new[position])] = (future, position - positions.start)
+            for future in unstarted:
+                self._workers.cancel(future)
+        else:
+            for future in unstarted:
+                self._workers.cancel(future)
+            for article in new:
+                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words, self._lede)
+                taken._add(article, summary, terms)
                 if progress:
                     progress(1)
-    else:
-        for item in work:
-            results.append(_summarize_one(item))
-            if progress:
-                progress(1)
-    return results
+        return taken
 
 
-def _read_one(job: tuple[str, str, int]) -> tuple[list[Article | Skipped], bool]:
-    """A file's items, and whether it could be read at all (runs in worker processes too)."""
-    path, timezone, max_bytes = job
-    try:
-        return ingest.read_file_items(path, timezone=timezone, max_bytes=max_bytes), True
-    except ArticleError as exc:
-        return [Skipped(exc.path, exc.reason)], False
+class _Taken:
+    """The summaries of a digest's stories, some still being made: ``get`` waits for one."""
 
+    def __init__(self, workers: Workers, heads: Sequence[Article], known: dict[str, Summary],
+                 started: dict[int, tuple[Future[Summarized], int]], cache: BuildCache | None,
+                 how: tuple[str, int, int], progress: Progress | None):
+        self._workers = workers
+        self._heads = heads
+        self._known = known
+        self._started = started
+        self._cache = cache
+        self._how = how
+        self._progress = progress
+        self.made: dict[int, tuple[Summary, tuple[frozenset[str], ...]]] = {}  # by id() of the article
+        #: Terms of the new summaries' sentences, for composing; grows as they come in.
+        self.terms: dict[str, frozenset[str]] = {}
+        self._wanted: dict[Future[Summarized], list[Article]] | None = None
+        self._asked = 0
 
-def read_inputs(
-    paths: Sequence[str | Path], settings: Settings, cache: BuildCache | None = None, *, jobs: int = 1
-) -> tuple[list[Article], list[Skipped]]:
-    """Read every file, in order: the articles, and the files (or parts) skipped with reasons.
+    def _collect(self, future: Future[Summarized]) -> None:
+        if self._wanted is None:  # the articles each chunk holds that are needed
+            self._wanted = {}
+            for article in self._heads:
+                if id(article) in self._started and id(article) not in self.made:
+                    self._wanted.setdefault(self._started[id(article)][0], []).append(article)
+        wanted = self._wanted.pop(future, [])
+        if wanted:
+            summaries, terms = self._workers.result(future)  # doing queued work here meanwhile
+            for article in wanted:
+                position = self._started[id(article)][1]
+                self._add(article, summaries[position], terms[position])
+            if self._progress:
+                self._progress(len(wanted))
 
-    With a cache, a file whose size and times have not changed is taken from it, unread. A file
-    that could not be read at all is never cached: it may be a passing problem. With ``jobs`` > 1
-    the files to read are parsed in worker processes.
-    """
-    timezone = settings.digest.timezone
-    max_bytes = int(settings.input.max_file_mb * 1_000_000)
-    stamps: list[FileStamp | None] = []
-    for path in paths:
-        try:
-            stamps.append(FileStamp.of(path) if cache else None)
-        except OSError:
-            stamps.append(None)  # reading it will say why
-    usable = [s for s in stamps if s is not None and s.size <= max_bytes]
-    known = cache.file_items(usable, timezone) if cache else {}
-    items_of: list[list[Article | Skipped] | None] = [
-        known.get(str(path)) if stamp is not None and stamp.size <= max_bytes else None
-        for path, stamp in zip(paths, stamps)
-    ]
-    to_read = [i for i, items in enumerate(items_of) if items is None]
-    work = [(str(paths[i]), timezone, max_bytes) for i in to_read]
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            done = list(pool.map(_read_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4)))))
-    else:
-        done = [_read_one(job) for job in work]
-    fresh: list[tuple[FileStamp, list[Article | Skipped]]] = []
-    for i, (items, readable) in zip(to_read, done):
-        items_of[i] = items
-        if readable and stamps[i] is not None:
-            fresh.append((stamps[i], items))  # type: ignore[arg-type]
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    for items in items_of:
-        for item in items or ():
-            (skipped if isinstance(item, Skipped) else articles).append(item)
-    if cache:
-        cache.store_files(fresh, timezone)
-        if fresh or cache.stats["files_stale"]:
-            cache.forget_files_except(str(Path(settings.paths.seeds)), [s.path for s in stamps if s is not None])
-    return articles, skipped
+    def _add(self, article: Article, summary: Summary, terms: tuple[frozenset[str], ...]) -> None:
+        self.made[id(article)] = summary, terms
+        self.terms.update(zip((s.text for s in summary.sentences), terms))
+
+    def ready(self, share: float = 0.0) -> list[Summary]:
+        """The summaries at hand, once at least ``share`` of them are (doing queued work
+        meanwhile). Composing takes the frequencies of their terms as a sample, and a sample of
+        the first tenth or so made the check for repeats look at a third more pairs."""
+        wanted = share * (len(self._heads) - len(self._known))
+        while True:
+            for future in {future for future, _ in self._started.values() if future.done()}:
+                self._collect(future)
+            if len(self.made) >= wanted or not self._workers.help():
+                break
+        return [*self._known.values(), *(summary for summary, _ in self.made.values())]
+
+    def get(self, position: int) -> Summary:
+        """The summary of ``heads[position]``, once it is made (ask for each once)."""
+        article = self._heads[position]
+        if id(article) in self.made or article.content_hash not in self._known:
+            if id(article) not in self.made:
+                self._collect(self._started[id(article)][0])
+            summary = self.made[id(article)][0]
+        else:
+            summary = self._known[article.content_hash]
+        self._asked += 1
+        if self._asked == len(self._heads):
+            self._workers.stop()  # all in: the workers exit while this process composes the rest
+        return summary
+
+    def store(self) -> None:
+        """Put the new summaries in the cache (and forget those of articles gone)."""
+        if self._cache is None:
+            return
+        made = [(a.content_hash, self.made[id(a)][0]) for a in self._heads if id(a) in self.made]
+        self._cache.store_summaries(made, *self._how[1:])
+        if made:
+            self._cache.forget_summaries_except(a.content_hash for a in self._heads)
 
 
 def make_digest(
@@ -149,42 +280,57 @@ def make_digest(
     skipped: Iterable[Skipped] = (),
     progress: Progress | None = None,
     cache: BuildCache | None = None,
+    prints: Sequence[Fingerprint | None] | None = None,
+    summaries: _Summaries | None = None,
 ) -> tuple[Digest, Rendered]:
     """Group versions of one story, summarize, compose and render (within the email size limit).
 
     Writes nothing. Each story is summarized from its fullest version; the others become its
     sources. ``cache`` (optional) supplies results of earlier builds; the result is the same.
+    ``prints`` (the articles' fingerprints where already made) and ``summaries`` (summaries
+    started ahead, by ``build``) only save time.
     """
     skipped = tuple(skipped)
     # With a cache, everything below is keyed by content hashes; articles made without one
     # (by library callers) are simply not cached.
     if cache is not None and not all(a.content_hash for a in articles):
         cache = None
-    groups = _grouped(articles, cache)
-    heads = [group[0] for group in groups]
-    # The composed digest is a function of the articles and settings (summaries are too), so
-    # when the cache has it, not even the summaries need loading.
-    key = _compose_key(groups, settings, day, skipped) if cache else ""
-    digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
-    if digest is not None:
-        if progress:
-            progress(len(articles))
-    else:
-        if progress and len(groups) < len(articles):
-            progress(len(articles) - len(groups))  # merged versions need no summary of their own
-        summaries = _summaries(heads, settings, cache, progress)
-        digest = compose.compose(
-            list(zip(heads, summaries)),
-            day=day,
-            generated_at=now,
-            title=settings.digest.title,
-            timezone=settings.digest.timezone,
-            preheader=settings.digest.preheader,
-            skipped=skipped,
-            sources=groups,
-        )
-        if cache:
-            cache.store_result("composed", key, _digest_record(digest, heads))
+    with contextlib.ExitStack() as stack:
+        if summaries is None:
+            workers = stack.enter_context(Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)))
+            summaries = _Summaries(workers, settings, None)
+        groups = _grouped(articles, cache, prints)
+        heads = [group[0] for group in groups]
+        # The composed digest is a function of the articles and settings (summaries are too), so
+        # when the cache has it, not even the summaries need loading.
+        key = _compose_key(groups, settings, day, skipped) if cache else ""
+        digest = _cached_digest(cache.result("composed", key), heads, groups, settings, day, now, skipped) if cache else None
+        if digest is not None:
+            if progress:
+                progress(len(articles))
+        else:
+            if progress and len(groups) < len(articles):
+                progress(len(articles) - len(groups))  # merged versions need no summary of their own
+            # Stories are composed in digest order as their summaries come in: the workers
+            # make the last ones while this process composes the first.
+            order = compose.story_order([compose.best_dated(h, g) for h, g in zip(heads, groups)])
+            taken = summaries.take(heads, cache, progress, order)
+            digest = compose.compose_as_summarized(
+                heads,
+                taken.get,
+                ready=taken.ready(0.5),
+                day=day,
+                generated_at=now,
+                title=settings.digest.title,
+                timezone=settings.digest.timezone,
+                preheader=settings.digest.preheader,
+                skipped=skipped,
+                sources=groups,
+                terms=taken.terms,
+            )
+            taken.store()
+            if cache:
+                cache.store_result("composed", key, _digest_record(digest, heads))
     return render.fit_for_email(
         digest,
         templates_dir=settings.paths.templates or None,
@@ -192,10 +338,11 @@ def make_digest(
     )
 
 
-def _grouped(articles: Sequence[Article], cache: BuildCache | None) -> list[tuple[Article, ...]]:
+def _grouped(articles: Sequence[Article], cache: BuildCache | None,
+             prints: Sequence[Fingerprint | None] | None = None) -> list[tuple[Article, ...]]:
     """``dedup.group_articles``, or its result for the same articles in the same order from the cache."""
     if cache is None:
-        return dedup.group_articles(articles)
+        return dedup.group_articles(articles, _fingerprints(articles, prints))
     key = digest_key("groups", [a.content_hash for a in articles])
     stored = cache.result("groups", key)
     if stored is not None:
@@ -203,30 +350,19 @@ def _grouped(articles: Sequence[Article], cache: BuildCache | None) -> list[tupl
             return [tuple(articles[i] for i in group) for group in stored]
         except (IndexError, TypeError):
             pass  # not what we stored: group again
-    groups = dedup.group_articles(articles)
+    groups = dedup.group_articles(articles, _fingerprints(articles, prints))
     index_of = {id(a): i for i, a in enumerate(articles)}
     cache.store_result("groups", key, [[index_of[id(a)] for a in group] for group in groups])
     return groups
 
 
-def _summaries(
-    heads: Sequence[Article], settings: Settings, cache: BuildCache | None, progress: Progress | None
-) -> list[Summary]:
-    """One summary per article: from the cache when it has one, else made (in worker processes with jobs > 1)."""
-    algorithm, count, words = settings.summary.algorithm, settings.summary.sentences, settings.summary.words
-    if cache is None:
-        return summarize_all(heads, algorithm=algorithm, count=count, words=words, jobs=settings.output.jobs,
-                             progress=progress)
-    known = cache.summaries([a.content_hash for a in heads], algorithm, count, words)
-    missing = [a for a in heads if a.content_hash not in known]
-    if progress and len(missing) < len(heads):
-        progress(len(heads) - len(missing))
-    made = summarize_all(missing, algorithm=algorithm, count=count, words=words, jobs=settings.output.jobs, progress=progress)
-    cache.store_summaries([(a.content_hash, s) for a, s in zip(missing, made)], count, words)
-    if missing:
-        cache.forget_summaries_except(a.content_hash for a in heads)
-    known.update((a.content_hash, s) for a, s in zip(missing, made))
-    return [known[a.content_hash] for a in heads]
+def _fingerprints(articles: Sequence[Article], prints: Sequence[Fingerprint | None] | None) -> list[Fingerprint]:
+    """Every article's fingerprint: those already made, and the rest made now (all at once)."""
+    if prints is None:
+        prints = [None] * len(articles)
+    missing = [i for i, p in enumerate(prints) if p is None]
+    made = dict(zip(missing, dedup.fingerprints([articles[i].body for i in missing])))
+    return [p if p is not None else made[i] for i, p in enumerate(prints)]
 
 
 def _compose_key(groups: Sequence[Sequence[Article]], settings: Settings, day: dt.date,
@@ -317,19 +453,25 @@ def build(
     ``use_cache`` the build cache in OUT/state is used (and a problem with it only logged).
     """
     unlisted: list[Skipped] = []  # folders of seeds/ that could not be listed
-    paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=unlisted)
-    if on_files:
-        on_files(len(paths))
-    out = Path(settings.paths.out)
-    cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
-    try:
-        articles, skipped = read_inputs(paths, settings, cache, jobs=settings.output.jobs)
-        skipped = unlisted + skipped
-        digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
-                                       cache=cache)
-    finally:
-        if cache:
-            cache.close()
+    # One set of workers for the whole build: they read the files (and fingerprint them for
+    # grouping), then summarize, starting as soon as articles are read (see _Summaries).
+    with Workers(settings.output.jobs, _start_worker, (settings.summary.algorithm,)) as workers:
+        if not use_cache:
+            workers.start(settings.output.jobs)  # every file will be read: fork while listing them
+        paths = ingest.find_article_files(settings.paths.seeds, settings.input.patterns, unreadable=unlisted)
+        if on_files:
+            on_files(len(paths))
+        out = Path(settings.paths.out)
+        cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
+        try:
+            summaries = _Summaries(workers, settings, cache)
+            articles, skipped, prints = _read_inputs(paths, settings, cache, workers, on_articles=summaries.start)
+            skipped = unlisted + skipped
+            digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,
+                                           cache=cache, prints=prints, summaries=summaries)
+        finally:
+            if cache:
+                cache.close()
     written = output.write_digest(out, day, rendered)
     index_html = render.render_index(output.archive_entries(out), settings.digest.title)
     written.append(output.write_atomic(out / "index.html", index_html))

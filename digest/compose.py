@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from digest.dedup import SentenceMemory, sentence_terms
 from digest.models import DATE_SOURCES, Article, Digest, Sentence, Skipped, Story, Summary
@@ -25,30 +25,43 @@ def heading_for(title: str, day: dt.date) -> str:
     return f"{title} — {weekday}, {day.day} {month} {day.year}"
 
 
+def _newest_first_key(article: Article) -> tuple:
+    return -(article.date.toordinal() if article.date else 0), article.title.casefold(), article.path
+
+
 def newest_first(stories: Iterable[Story]) -> list[Story]:
     """Stories by article date, newest first; undated last; ties by title then path for stability."""
-    return sorted(
-        stories,
-        key=lambda s: (
-            -(s.article.date.toordinal() if s.article.date else 0),
-            s.article.title.casefold(),
-            s.article.path,
-        ),
-    )
+    return sorted(stories, key=lambda s: _newest_first_key(s.article))
 
 
-def without_repeats(stories: Iterable[Story]) -> list[Story]:
-    """The stories in order, no sentence shown twice: a summary sentence near-identical to one shown
-    earlier in the digest is replaced by that story's next-best sentence that is new.
+def story_order(articles: Sequence[Article]) -> list[int]:
+    """The positions of ``articles`` (each story's own, re-dated by ``best_dated``) in digest order:
+    what ``newest_first`` does to their stories, known before any summary is."""
+    return sorted(range(len(articles)), key=lambda i: _newest_first_key(articles[i]))
 
-    Each story keeps its sentence count unless its article runs out of new sentences.
+
+def term_frequencies(summaries: Iterable[Summary], terms: Mapping[str, frozenset[str]] | None = None) -> Counter[str]:
+    """How many summary sentences hold each term: lets ``RepeatFilter`` compare rare terms first."""
+    terms = terms or {}
+    return Counter(term for summary in summaries for s in summary.sentences
+                   for term in (terms.get(s.text) or sentence_terms(s.text)))
+
+
+class RepeatFilter:
+    """``without_repeats`` one story at a time: call it on the stories in digest order.
+
+    ``frequencies`` (``term_frequencies``) only make it faster; the result is the same with
+    those of some of the summaries, or none. ``terms`` holds ``dedup.sentence_terms`` of
+    summary sentences made beforehand; it may still grow while stories are filtered.
     """
-    stories = list(stories)
-    # How many summary sentences hold each term: lets the memory compare rare terms first.
-    frequencies = Counter(term for story in stories for s in story.summary.sentences for term in sentence_terms(s.text))
-    memory = SentenceMemory(frequencies)
-    result = []
-    for story in stories:
+
+    def __init__(self, frequencies: Mapping[str, int] | None = None,
+                 terms: Mapping[str, frozenset[str]] | None = None) -> None:
+        self._memory = SentenceMemory(frequencies, terms)
+
+    def __call__(self, story: Story) -> Story:
+        """The story, with any sentence shown earlier in the digest replaced."""
+        memory = self._memory
         repeated = []
         for sentence in story.summary.sentences:
             if memory.repeats(sentence.text):
@@ -57,8 +70,19 @@ def without_repeats(stories: Iterable[Story]) -> list[Story]:
                 memory.add(sentence.text)
         if repeated:
             story = dataclasses.replace(story, summary=_replace_repeats(story, set(repeated), memory))
-        result.append(story)
-    return result
+        return story
+
+
+def without_repeats(stories: Iterable[Story], terms: Mapping[str, frozenset[str]] | None = None) -> list[Story]:
+    """The stories in order, no sentence shown twice: a summary sentence near-identical to one shown
+    earlier in the digest is replaced by that story's next-best sentence that is new.
+
+    Each story keeps its sentence count unless its article runs out of new sentences. ``terms``
+    may hold ``dedup.sentence_terms`` of summary sentences, made beforehand (in worker processes).
+    """
+    stories = list(stories)
+    check = RepeatFilter(term_frequencies((story.summary for story in stories), terms), terms)
+    return [check(story) for story in stories]
 
 
 def _replace_repeats(story: Story, repeated: set[int], memory: SentenceMemory) -> Summary:
@@ -128,17 +152,50 @@ def compose(
     preheader: str = "",
     skipped: Sequence[Skipped] = (),
     sources: Sequence[Sequence[Article]] | None = None,
+    terms: Mapping[str, frozenset[str]] | None = None,
 ) -> Digest:
     """Build the digest for ``day`` from summarized articles, newest story first, no sentence twice.
 
     ``sources``, when given, has one entry per item: every article reporting that story, the
     item's own (fullest) article first, as ``digest.dedup.group_articles`` groups them.
+    ``terms`` (optional) holds ``dedup.sentence_terms`` of summary sentences, made beforehand.
     """
-    groups = sources if sources is not None else [()] * len(items)
-    stories = [clipped(story) for story in without_repeats(newest_first(
-        Story(best_dated(article, group), summary, tuple(group) if len(group) > 1 else ())
-        for (article, summary), group in zip(items, groups, strict=True)
-    ))]
+    summaries = [summary for _, summary in items]
+    return compose_as_summarized(
+        [article for article, _ in items], summaries.__getitem__, ready=summaries, day=day,
+        generated_at=generated_at, title=title, timezone=timezone, preheader=preheader, skipped=skipped,
+        sources=sources, terms=terms,
+    )
+
+
+def compose_as_summarized(
+    articles: Sequence[Article],
+    summary_of: Callable[[int], Summary],
+    *,
+    ready: Iterable[Summary] = (),
+    day: dt.date,
+    generated_at: dt.datetime,
+    title: str = "Daily digest",
+    timezone: str = "UTC",
+    preheader: str = "",
+    skipped: Sequence[Skipped] = (),
+    sources: Sequence[Sequence[Article]] | None = None,
+    terms: Mapping[str, frozenset[str]] | None = None,
+) -> Digest:
+    """``compose``, asking for each article's summary (``summary_of(position)``) only when its
+    story's turn comes, in digest order: summaries still being made (in worker processes) are
+    waited for one by one, and stories already summarized are composed meanwhile.
+
+    ``ready`` holds the summaries at hand when composing starts (their terms guide the check
+    for repeats: only its speed depends on them). ``terms`` may grow while composing.
+    """
+    groups = sources if sources is not None else [()] * len(articles)
+    dated = [best_dated(article, group) for article, group in zip(articles, groups, strict=True)]
+    check = RepeatFilter(term_frequencies(ready, terms), terms)
+    stories = []
+    for i in story_order(dated):
+        group = groups[i]
+        stories.append(clipped(check(Story(dated[i], summary_of(i), tuple(group) if len(group) > 1 else ()))))
     if not preheader and stories:
         preheader = " · ".join(s.article.title for s in stories[:3])
     return Digest(

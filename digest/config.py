@@ -133,7 +133,7 @@ class OutputSection:
     """[output]: limits of the written digest."""
 
     max_html_kb: int = _opt(102, "HTML size limit in KB (Gmail clips larger messages); later stories go title-only.", _positive)
-    jobs: int = _opt(1, "Worker processes used to summarize; 1 = in-process.", _positive)
+    jobs: int = _opt(1, "Processes that read and summarize: this one and N-1 workers; 1 = this one alone.", _positive)
 
 
 def _one_of(*choices: str) -> Callable[[str], str | None]:

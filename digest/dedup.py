@@ -17,6 +17,10 @@ shingles. Shingles found in very many articles (page boilerplate) are ignored, w
 the work; identical texts are collapsed first. 10,000 articles group in about 3 s of CPU
 (``benchmarks/dedup_speed.py``). This is the only module that imports numpy.
 
+What grouping needs of one article (its ``Fingerprint``: shingle hashes and an identity key)
+depends on that article alone, so ``digest build --jobs N`` computes it in the worker processes
+that read the files; only the sort and the count of shared shingles are left for the parent.
+
 The same module decides when two *sentences* are near-identical, for the digest-wide rule that
 no sentence appears twice (``compose.py``).
 """
@@ -24,7 +28,10 @@ no sentence appears twice (``compose.py``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import operator
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -109,14 +116,65 @@ class PairStats:
         return False
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What grouping needs of one text, computed from that text alone (in any process).
+
+    ``key`` is the same for texts with the same words (after ``words_of``); ``shingles`` holds the
+    hash of every ``SHINGLE_WORDS``-word shingle (one for a shorter text), in text order unless
+    ``lede`` is given: then sorted, and ``lede`` holds the first ``LEDE_WINDOW`` in text order.
+    """
+
+    key: bytes
+    shingles: np.ndarray
+    lede: np.ndarray | None = None
+
+    @property
+    def opening(self) -> np.ndarray:
+        """The first ``LEDE_WINDOW`` shingle hashes, in text order."""
+        return self.shingles[:LEDE_WINDOW] if self.lede is None else self.lede
+
+    def __reduce__(self) -> tuple:
+        # Sent back from every worker for every article: raw bytes pickle faster than an array.
+        return _fingerprint, (self.key, self.shingles.tobytes(), None if self.lede is None else self.lede.tobytes())
+
+
+def _fingerprint(key: bytes, shingles: bytes, lede: bytes | None) -> Fingerprint:
+    return Fingerprint(key, np.frombuffer(shingles, dtype=np.uint64),
+                       None if lede is None else np.frombuffer(lede, dtype=np.uint64))
+
+
+def fingerprints(texts: Sequence[str], *, k: int = SHINGLE_WORDS, presort: bool = False) -> list[Fingerprint]:
+    """One ``Fingerprint`` per text; the same in every process and every run (no salted hash).
+
+    ``presort`` sorts each text's shingles, for fingerprints made in worker processes: the
+    parent's sort of all of them then only merges sorted runs (much faster); grouping gives the
+    same result either way.
+    """
+    token_lists = [words_of(text) for text in texts]
+    hashes, docs = _shingles(token_lists, k)
+    offsets = np.searchsorted(docs, np.arange(len(token_lists) + 1))
+    prints = []
+    for i, tokens in enumerate(token_lists):
+        # 16 bytes of BLAKE2 stand for the words themselves: the texts' own bytes would cost
+        # as much again to send back from a worker process.
+        key = hashlib.blake2b(b" ".join(tokens), digest_size=16).digest()
+        own = hashes[offsets[i] : offsets[i + 1]]
+        prints.append(Fingerprint(key, np.sort(own), own[:LEDE_WINDOW]) if presort else Fingerprint(key, own))
+    return prints
+
+
 def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, np.ndarray]:
     """Every text's shingle hashes and the text each belongs to, as two flat arrays in text order."""
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     if not lengths.any():
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    # Python's hash of each word (salted per process, so only ever compared within one run).
-    token_hashes = [np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)) for tokens in token_lists]
-    tokens = np.concatenate(token_hashes).view(np.uint64)
+    # CRC-32 of each word: as fast as Python's hash(), and unlike it the same in every process
+    # (worker processes compute fingerprints that the parent compares). The mixing below
+    # spreads the 32 bits over 64; two words with one CRC only matter inside otherwise equal
+    # five-word runs.
+    token_hashes = [np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens)) for tokens in token_lists]
+    tokens = np.concatenate(token_hashes)
     total = len(tokens)
     ends = np.cumsum(lengths)
     doc_of_token = np.repeat(np.arange(len(token_lists)), lengths)
@@ -137,15 +195,17 @@ def _shingles(token_lists: Sequence[list[bytes]], k: int) -> tuple[np.ndarray, n
 
 def pair_stats(texts: Sequence[str], *, k: int = SHINGLE_WORDS) -> PairStats:
     """Every pair of texts that shares at least one (non-boilerplate) shingle, with its counts."""
-    return _pair_stats([words_of(text) for text in texts], k)
+    return _pair_stats(fingerprints(texts, k=k))
 
 
-def _pair_stats(token_lists: Sequence[list[bytes]], k: int) -> PairStats:
-    n = len(token_lists)
-    hashes, docs = _shingles(token_lists, k)
-    offsets = np.searchsorted(docs, np.arange(n + 1))
-    leads = [hashes[offsets[i] : min(offsets[i + 1], offsets[i] + LEDE_WINDOW)] for i in range(n)]
-    order = np.argsort(hashes, kind="stable")  # stable: within one hash, texts stay in order
+def _pair_stats(prints: Sequence[Fingerprint]) -> PairStats:
+    n = len(prints)
+    lengths = np.fromiter((len(p.shingles) for p in prints), dtype=np.int64, count=n)
+    hashes = np.concatenate([p.shingles for p in prints]) if n else np.zeros(0, np.uint64)
+    docs = np.repeat(np.arange(n), lengths)
+    leads = [p.opening for p in prints]
+    # Stable: within one hash, texts stay in order. (Timsort: runs sorted beforehand merge fast.)
+    order = np.argsort(hashes, kind="stable")
     hashes, docs = hashes[order], docs[order]
     distinct = np.ones(len(hashes), bool)
     distinct[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
@@ -203,24 +263,27 @@ def group_texts(
     texts: Sequence[str], *, threshold: float = THRESHOLD, lede_threshold: float | None = LEDE_THRESHOLD
 ) -> list[list[int]]:
     """Indices of ``texts`` grouped into stories; groups in order of first appearance, members ascending."""
-    n = len(texts)
+    return group_fingerprints(fingerprints(texts), threshold=threshold, lede_threshold=lede_threshold)
+
+
+def group_fingerprints(
+    prints: Sequence[Fingerprint], *, threshold: float = THRESHOLD, lede_threshold: float | None = LEDE_THRESHOLD
+) -> list[list[int]]:
+    """``group_texts`` for texts given by their fingerprints (made by ``fingerprints``, perhaps elsewhere)."""
+    n = len(prints)
     parent = list(range(n))
     # Identical texts (after tokenizing) are one story whatever their count; the shingle stage
     # sees each only once, so hundreds of copies cannot turn their shingles into "boilerplate".
     first_of: dict[bytes, int] = {}
     unique: list[int] = []
-    token_lists: list[list[bytes]] = []
-    for i, text in enumerate(texts):
-        tokens = words_of(text)
-        key = b" ".join(tokens)
-        if key in first_of:
-            parent[i] = first_of[key]
+    for i, fingerprint in enumerate(prints):
+        first = first_of.setdefault(fingerprint.key, i)
+        if first != i:
+            parent[i] = first
         else:
-            first_of[key] = i
             unique.append(i)
-            token_lists.append(tokens)
 
-    stats = _pair_stats(token_lists, SHINGLE_WORDS)
+    stats = _pair_stats([prints[i] for i in unique])
     for a, b in same_story_pairs(stats, threshold=threshold, lede_threshold=lede_threshold).tolist():
         ra, rb = _find(parent, unique[a]), _find(parent, unique[b])
         if ra != rb:
@@ -232,17 +295,21 @@ def group_texts(
     return list(groups.values())
 
 
-def group_indices(articles: Sequence[Article]) -> list[list[int]]:
+def group_indices(articles: Sequence[Article], prints: Sequence[Fingerprint] | None = None) -> list[list[int]]:
     """Indices of ``articles`` grouped into stories, each group fullest version first (most body words).
 
     Groups come in the order of their first article in the input; ties in length keep input order.
+    ``prints``, when given, are the articles' body fingerprints (``fingerprints``), in order.
     """
-    return [sorted(g, key=lambda i: -articles[i].word_count) for g in group_texts([a.body for a in articles])]
+    if prints is None:
+        prints = fingerprints([a.body for a in articles])
+    # Counting words means splitting the body: only for the groups that have a choice to make.
+    return [g if len(g) == 1 else sorted(g, key=lambda i: -articles[i].word_count) for g in group_fingerprints(prints)]
 
 
-def group_articles(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
+def group_articles(articles: Sequence[Article], prints: Sequence[Fingerprint] | None = None) -> list[tuple[Article, ...]]:
     """Articles grouped into stories, each group fullest version first (see ``group_indices``)."""
-    return [tuple(articles[i] for i in g) for g in group_indices(articles)]
+    return [tuple(articles[i] for i in g) for g in group_indices(articles, prints)]
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -263,6 +330,18 @@ def near_identical(a: frozenset[str], b: frozenset[str], *, threshold: float = S
     return shared / (len(a) + len(b) - shared) >= threshold
 
 
+class _Ranks(dict):
+    """Each term's place in one fixed order, rarest first. A term not counted is likely rare, so it
+    is placed before all others (and before earlier such terms): its place, once given, stays."""
+
+    _unknown = 0
+
+    def __missing__(self, term: str) -> int:
+        self._unknown -= 1
+        self[term] = self._unknown
+        return self._unknown
+
+
 class SentenceMemory:
     """The sentences shown so far in a digest; says whether a new one repeats any of them.
 
@@ -270,36 +349,59 @@ class SentenceMemory:
     set-similarity joins): with every term set sorted in one fixed order, two sets with Jaccard
     >= t share a term among the first |x| - ceil(t|x|) + 1 of each. ``frequencies`` (how many
     sentences of the digest hold each term) puts rare terms first, so those prefixes meet few
-    others; without it the order is alphabetical, which is as exact, only slower. This keeps a
-    digest of 10,000 stories from comparing every sentence with every other.
+    others; terms it lacks come first, in the order they are first met. Any fixed order is as
+    exact, only slower. This keeps a digest of 10,000 stories from comparing every sentence
+    with every other. ``terms`` may hold ``sentence_terms`` of sentences, made beforehand.
     """
 
-    def __init__(self, frequencies: Mapping[str, int] | None = None) -> None:
-        self._frequencies = frequencies or {}
+    def __init__(self, frequencies: Mapping[str, int] | None = None,
+                 terms: Mapping[str, frozenset[str]] | None = None) -> None:
+        self._known = terms if terms is not None else {}  # the caller's: it may still grow
+        frequencies = frequencies or {}
+        by_count = sorted(frequencies.items(), key=operator.itemgetter(1, 0))  # rarest first, then by term
+        self._rank = _Ranks((term, i) for i, (term, _) in enumerate(by_count))
         self._terms: list[frozenset[str]] = []
         self._by_term: dict[str, list[int]] = {}
         self._bare: set[bytes] = set()
+        self._last: tuple[str, frozenset[str], list[str]] | None = None  # add() follows repeats()
 
-    def _prefix(self, terms: frozenset[str]) -> list[str]:
-        ordered = sorted(terms, key=lambda t: (self._frequencies.get(t, 0), t))
+    def _terms_of(self, sentence: str) -> frozenset[str]:
+        terms = self._known.get(sentence)
+        return sentence_terms(sentence) if terms is None else terms
+
+    def _prefix(self, sentence: str, terms: frozenset[str]) -> list[str]:
+        if self._last is not None and self._last[0] == sentence and self._last[1] is terms:
+            return self._last[2]
+        ordered = sorted(terms, key=self._rank.__getitem__)
         # The 1e-9 only ever lengthens the prefix: a float just above an integer must not cut it.
-        return ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
+        prefix = ordered[: len(ordered) - math.ceil(SENTENCE_THRESHOLD * len(ordered) - 1e-9) + 1]
+        self._last = (sentence, terms, prefix)
+        return prefix
 
     def repeats(self, sentence: str) -> bool:
         """True if ``sentence`` is near-identical to one already added."""
-        terms = sentence_terms(sentence)
+        terms = self._terms_of(sentence)
         if not terms:
             # No content words ("So it goes."): only the same words count as a repeat.
             return b" ".join(words_of(sentence)) in self._bare
-        candidates = {i for term in self._prefix(terms) for i in self._by_term.get(term, ())}
-        return any(near_identical(terms, self._terms[i]) for i in candidates)
+        candidates: set[int] = set()
+        for term in self._prefix(sentence, terms):
+            candidates.update(self._by_term.get(term, ()))
+        size = len(terms)
+        for i in candidates:
+            # near_identical(terms, other), inlined: this loop runs for every candidate pair.
+            other = self._terms[i]
+            shared = len(terms & other)
+            if shared / (size + len(other) - shared) >= SENTENCE_THRESHOLD:
+                return True
+        return False
 
     def add(self, sentence: str) -> None:
         """Remember ``sentence`` as shown."""
-        terms = sentence_terms(sentence)
+        terms = self._terms_of(sentence)
         if not terms:
             self._bare.add(b" ".join(words_of(sentence)))
             return
-        for term in self._prefix(terms):
+        for term in self._prefix(sentence, terms):
             self._by_term.setdefault(term, []).append(len(self._terms))
         self._terms.append(terms)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import ArticleError, DigestError
 from digest.ingest import parse_article
+from digest.parallel import Workers
 from digest.summarize import algorithm_names, article_sentences, get_scorer, select
 
 ORACLE = "oracle"
@@ -170,13 +170,12 @@ def evaluate(
     for name in names:
         get_scorer(name)  # unknown names fail before any work
     totals = {name: {m: 0.0 for m in (*METRICS, "seconds")} for name in (*names, *((ORACLE,) if oracle else ()))}
-    for per_item in _run(items, names, oracle, jobs):
+    # Summed in item order whatever order the workers took them in: the same floats either way.
+    for per_item in _run(items, names, oracle, jobs, progress):
         for name, (scores, seconds) in per_item.items():
             for metric, value in scores.items():
                 totals[name][metric] += value
             totals[name]["seconds"] += seconds
-        if progress:
-            progress(1)
     n = len(items)
     return [
         EvalResult(
@@ -195,15 +194,16 @@ def _start_worker(names: tuple[str, ...]) -> None:
     _rouge()
 
 
-def _run(items: Sequence[EvalItem], names: tuple[str, ...], oracle: bool, jobs: int) -> Iterator[dict]:
-    work = [(item, names, oracle) for item in items]
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker, initargs=(names,)) as pool:
-            # Items are slow (every algorithm, then ROUGE; tens of ms): chunks of a few keep every
-            # worker busy to the end, and their pickling costs next to nothing.
-            yield from pool.map(_evaluate_item, work, chunksize=max(1, min(4, len(work) // (jobs * 16))))
-    else:
-        yield from map(_evaluate_item, work)
+def _run(items: Sequence[EvalItem], names: tuple[str, ...], oracle: bool, jobs: int,
+         progress: Callable[[int], None] | None) -> list[dict]:
+    """Every item's results, in item order; with ``jobs`` > 1 across worker processes.
+
+    An item's cost grows with its article, so the longest go first (``Workers.map``): the
+    workers then finish together instead of one waiting for the other's last long article.
+    """
+    with Workers(jobs, _start_worker, (names,)) as workers:
+        return workers.map(_evaluate_item, [(item, names, oracle) for item in items],
+                           sizes=[len(item.article) for item in items], progress=progress)
 
 
 def format_table(results: Sequence[EvalResult], title: str = "") -> str:

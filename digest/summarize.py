@@ -25,11 +25,19 @@ DEFAULT_ALGORITHM = "news"
 class Scorer(Protocol):
     """Scores every sentence of one article; higher is more summary-worthy.
 
-    ``count``/``words`` say how long the summary will be, for algorithms that adapt to it.
+    ``count``/``words`` say how long the summary will be, for algorithms that adapt to it;
+    ``lede`` asks for a story's opening summary (a digest entry) rather than an abridgement,
+    whatever the length (only our ranker tells the two apart).
     """
 
     def __call__(
-        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+        self,
+        sentences: Sequence[str],
+        title: str | None,
+        *,
+        count: int | None = None,
+        words: int | None = None,
+        lede: bool = False,
     ) -> list[float]: ...
 
 
@@ -37,7 +45,13 @@ class LeadScorer:
     """The classic news baseline: earlier sentences first."""
 
     def __call__(
-        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+        self,
+        sentences: Sequence[str],
+        title: str | None,
+        *,
+        count: int | None = None,
+        words: int | None = None,
+        lede: bool = False,
     ) -> list[float]:
         n = len(sentences)
         return [float(n - i) / n for i in range(n)]
@@ -66,7 +80,13 @@ class SumyScorer:
         self._uses_title = uses_title
 
     def __call__(
-        self, sentences: Sequence[str], title: str | None, *, count: int | None = None, words: int | None = None
+        self,
+        sentences: Sequence[str],
+        title: str | None,
+        *,
+        count: int | None = None,
+        words: int | None = None,
+        lede: bool = False,
     ) -> list[float]:
         from sumy.models.dom import ObjectDocumentModel, Paragraph
         from sumy.models.dom import Sentence as SumySentence
@@ -206,24 +226,34 @@ def summarize_sentences(
     algorithm: str = DEFAULT_ALGORITHM,
     count: int | None = 3,
     words: int | None = None,
+    lede: bool = False,
 ) -> Summary:
-    """Pick the best of ``sentences`` with ``algorithm``; chosen sentences come back in document order."""
+    """Pick the best of ``sentences`` with ``algorithm``; chosen sentences come back in document order.
+
+    ``lede=True`` asks for a story's opening summary, as a digest entry shows it (see ``Scorer``).
+    """
     scorer = get_scorer(algorithm)
     if not sentences:
         return Summary(algorithm, ())
-    scores = scorer(sentences, title, count=count, words=words)
+    scores = scorer(sentences, title, count=count, words=words, lede=lede)
     chosen = select(sentences, scores, count=count, words=words)
     return Summary(algorithm, tuple(Sentence(sentences[i], i, round(float(scores[i]), 6)) for i in chosen))
 
 
 def summarize_article(
-    article: Article, *, algorithm: str = DEFAULT_ALGORITHM, count: int | None = 3, words: int | None = None
+    article: Article,
+    *,
+    algorithm: str = DEFAULT_ALGORITHM,
+    count: int | None = 3,
+    words: int | None = None,
+    lede: bool = False,
 ) -> Summary:
-    """Summarize one article's body (its title guides algorithms that use one)."""
+    """Summarize one article's body (its title guides algorithms that use one); ``lede`` as above."""
     return summarize_sentences(
         article_sentences(article),
         None if article.title_derived else article.title,
         algorithm=algorithm,
         count=count,
         words=words,
+        lede=lede,
     )

@@ -68,6 +68,24 @@ def test_summarize_text(tmp_path):
     assert len([ln for ln in lines if ln.startswith("  ")]) == 2
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_summarize_lede_gives_the_digest_entry_not_an_abridgement(jobs):
+    # Three sentences of this 9-sentence story is an abridgement by default; --lede asks for the
+    # story's opening, which is what the digest shows for it (tests/golden).
+    story = str(ROOT / "tests" / "fixtures" / "golden_seeds" / "2026-11-21-solar-ferry.txt")
+    other = str(ROOT / "tests" / "fixtures" / "golden_seeds" / "2026-11-21-city-bikes.txt")
+
+    def indexes(*extra: str) -> list[int]:
+        result = invoke("summarize", "--format", "json", "-n", "3", "--jobs", jobs, *extra, story, other)
+        assert result.exit_code == 0, result.output
+        return [s["index"] for s in json.loads(result.output.splitlines()[0])["sentences"]]
+
+    assert indexes("--lede") == [0, 1, 2]
+    assert indexes() != [0, 1, 2] and len(indexes()) == 3
+    golden = (ROOT / "tests" / "golden" / "digest-2026-11-21.txt").read_text(encoding="utf-8")
+    assert "The 38-metre vessel replaced" in golden  # sentence 2 of the story: its entry is the lede
+
+
 def test_summarize_json_and_stdin():
     result = invoke("summarize", "--format", "json", "-n", "1", "-", input=GOOD.encode())
     assert result.exit_code == 0

@@ -41,7 +41,9 @@ REPEATED = [
 ]
 
 
-def reference_scores(sentences: list[str], *, count: int | None = None, words: int | None = None) -> list[float]:
+def reference_scores(
+    sentences: list[str], *, count: int | None = None, words: int | None = None, lede: bool = False
+) -> list[float]:
     """The module docstring's recipe, done the slow and obvious way: full vectors, an n×n cosine matrix."""
     n = len(sentences)
     token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
@@ -50,7 +52,7 @@ def reference_scores(sentences: list[str], *, count: int | None = None, words: i
     total_words = sum(raw_lengths)
     lengths = [max(1, length) for length in raw_lengths]
     asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
-    coverage = asked >= newsrank.MIN_COVERAGE_SENTENCES and total_words / asked < newsrank.SWITCH_WORDS
+    coverage = not lede and total_words / asked < newsrank.SWITCH_WORDS
     df = Counter(term for bag in bags for term in bag)
 
     def weight(term: str, tf: int) -> float:
@@ -80,22 +82,23 @@ def reference_scores(sentences: list[str], *, count: int | None = None, words: i
 
 @pytest.mark.parametrize("article", [HARBOUR, FESTIVAL, REPEATED], ids=["harbour", "festival", "repeated"])
 @pytest.mark.parametrize(
-    "length", [{"count": 3}, {"count": 4}, {"count": 6}, {"words": 40}, {"words": 300}, {}],
-    ids=["3", "4", "6", "40-words", "300-words", "default"],
+    "length", [{"count": 1}, {"count": 3}, {"count": 6}, {"words": 40}, {"words": 300}, {}],
+    ids=["1", "3", "6", "40-words", "300-words", "default"],
 )
-def test_scores_equal_the_plain_computation(article, length):
-    expected = reference_scores(article, **length)
-    assert NewsRanker()(article, None, **length) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+@pytest.mark.parametrize("lede", [False, True], ids=["auto", "lede"])
+def test_scores_equal_the_plain_computation(article, length, lede):
+    expected = reference_scores(article, **length, lede=lede)
+    assert NewsRanker()(article, None, **length, lede=lede) == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
 def test_both_modes_are_covered():
     """The cases above reach the lead-aware and the coverage score, and a tf above one."""
-    def mode(article, **length):
+    def coverage(article, lede=False, **length):
         asked = length.get("count") or max(1.0, length.get("words", 75) / newsrank.LEN_PEAK)
         words = sum(len(s.split()) for s in article)
-        return asked >= newsrank.MIN_COVERAGE_SENTENCES and words / asked < newsrank.SWITCH_WORDS
+        return not lede and words / asked < newsrank.SWITCH_WORDS
 
-    assert not mode(HARBOUR, count=3) and mode(HARBOUR, count=6)
+    assert not coverage(HARBOUR, count=1) and coverage(HARBOUR, count=3) and not coverage(HARBOUR, lede=True, count=3)
     assert any(max(Counter(t for t in map(newsrank._term, s.lower().split()) if t).values()) > 1 for s in HARBOUR)
 
 

@@ -173,6 +173,19 @@ def test_news_ranker_halves_quotations_nobody_is_said_to_have_spoken():
         "pronoun": '"The river pool will change summer in this town for good," she said.',
     }
     ranker = get_scorer("news")
-    scores = {k: ranker([opening, v, *rest], None, count=2)[1] for k, v in variants.items()}
+    scores = {k: ranker([opening, v, *rest], None, count=2, lede=True)[1] for k, v in variants.items()}
     assert scores["alone"] < 0.75 * scores["named"]
     assert scores["pronoun"] < 0.75 * scores["named"]
+
+
+def test_news_ranker_abridges_when_asked_for_much_of_an_article_unless_a_lede_is_wanted():
+    sentences = [s.text for s in summarize_article(ARTICLE, algorithm="lead", count=None, words=10_000).sentences]
+    ranker = get_scorer("news")
+    # 8 sentences, ~12 words each: 4 of them is an abridgement (coverage), unless a lede is asked for.
+    abridged = ranker(sentences, None, count=4)
+    lede = ranker(sentences, None, count=4, lede=True)
+    assert abridged != lede
+    assert lede == ranker(sentences, None, count=1)  # a short request is a lede anyway
+    # Through the public call: a digest entry (lede) may choose other sentences, never more.
+    for flag in (False, True):
+        assert len(summarize_article(ARTICLE, count=4, lede=flag).sentences) == 4

@@ -15,7 +15,7 @@ from digest.commands._common import config_option, echo_err, progress_bar, setti
 @click.option("--seeds", type=click.Path(file_okay=False), help="Folder of input articles. Overrides paths.seeds.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder. Overrides paths.out.")
 @config_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for summarizing. Overrides output.jobs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that read and summarize: this one and N-1 workers. Overrides output.jobs.")
 @click.option("--no-cache", is_flag=True, help="Do not use or update the build cache in OUT/state (same output, slower).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")

@@ -14,7 +14,7 @@ from digest.commands._common import progress_bar
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @click.option("--algorithm", "-a", "algorithms", multiple=True, help="Algorithm to evaluate; repeat for several. Default: news, lead and every sumy algorithm.")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N items.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Processes that evaluate: this one and N-1 workers.")
 @click.option("--oracle", is_flag=True, help="Add the greedy extractive oracle (the upper bound).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per algorithm instead of a table.")
 def eval_cmd(dataset, algorithms, limit, jobs, oracle, as_json) -> None:

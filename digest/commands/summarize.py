@@ -82,9 +82,10 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
 @click.option("--words", type=click.IntRange(min=1), help="Word budget per summary, instead of a sentence count.")
 @click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article, with its story group.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for many files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for many files: this one and N-1 workers.")
+@click.option("--lede", is_flag=True, help="Summarize as a digest entry: the story's opening points, even when much of a short article is asked for (default: such a request gets the sentences that best cover the whole article).")
 @click.pass_context
-def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs) -> None:
+def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs, lede) -> None:
     """Summarize article files (use - for standard input).
 
     Files that cannot be read are reported on stderr and skipped; the exit code is then 3.
@@ -101,31 +102,37 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs)
 
     articles: list[Article] = []
     skipped: list[Skipped] = []
+    summaries: list[Summary] = []
+    prints = None
     jobs = jobs or settings.output.jobs
     if jobs > 1 and "-" not in paths and not any(_is_pipe(p) for p in paths):
-        from digest.build import read_inputs
+        from digest.build import summarize_files
 
-        articles, skipped = read_inputs(paths, settings, jobs=jobs)  # parsed in worker processes
+        # Read and summarized in worker processes, each batch of files as soon as it is read.
+        with progress_bar(None, "Summarizing") as advance:
+            articles, skipped, summaries, prints = summarize_files(
+                paths, settings.override("output", jobs=jobs), progress=advance, lede=lede)
     else:
         with progress_bar(len(paths), "Reading") as advance:
             for item in _read_inputs(paths, settings):
                 (skipped if isinstance(item, Skipped) else articles).append(item)
                 advance(1)
-    with progress_bar(len(articles), "Summarizing") as advance:
-        summaries = summarize_all(
-            articles,
-            algorithm=settings.summary.algorithm,
-            count=settings.summary.sentences,
-            words=settings.summary.words,
-            jobs=jobs,
-            progress=advance,
-        )
+        with progress_bar(len(articles), "Summarizing") as advance:
+            summaries = summarize_all(
+                articles,
+                algorithm=settings.summary.algorithm,
+                count=settings.summary.sentences,
+                words=settings.summary.words,
+                jobs=jobs,  # standard input or a pipe among the files: read here, summarized in workers
+                progress=advance,
+                lede=lede,
+            )
 
     group_of: dict[int, tuple[int, list[str]]] = {}
     if fmt == "json":
         from digest.dedup import group_indices
 
-        for number, members in enumerate(group_indices(articles), start=1):
+        for number, members in enumerate(group_indices(articles, prints), start=1):
             paths = [articles[i].path for i in members]
             group_of.update((i, (number, paths)) for i in members)
     for position, (article, summary) in enumerate(zip(articles, summaries)):

@@ -308,6 +308,23 @@ class BuildCache:
         self._count("summaries", len(found), len(set(hashes)) - len(found))
         return found
 
+    def summarized(self, hashes: Sequence[str], algorithm: str, count: int, words: int) -> set[str]:
+        """Which of these content hashes have a cached summary with these settings: a cheap probe
+        (nothing loaded, not counted in the statistics)."""
+        return self._guard(self._summarized, list(dict.fromkeys(hashes)), algorithm, count, words, default=set())
+
+    def _summarized(self, hashes: list[str], algorithm: str, count: int, words: int) -> set[str]:
+        conn = self.state.connection  # type: ignore[union-attr]
+        found: set[str] = set()
+        for at in range(0, len(hashes), 500):  # SQLite's limit on parameters is 999 on old builds
+            batch = hashes[at : at + 500]
+            found.update(row[0] for row in conn.execute(
+                "SELECT content_hash FROM cache_summaries WHERE algorithm = ? AND sentences = ? AND words = ?"
+                f" AND content_hash IN ({', '.join('?' * len(batch))})",
+                (algorithm, count, words, *batch),
+            ))
+        return found
+
     def _summaries(self, hashes: Sequence[str], algorithm: str, count: int, words: int) -> dict[str, Summary]:
         wanted = set(hashes)
         cursor = self.state.connection.cursor()  # type: ignore[union-attr]
