@@ -229,9 +229,11 @@ def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int, 
     size_hi = size(hi) if size_hi is None else size_hi
     if size_hi <= budget:
         return hi
-    interpolate = True
+    interpolate, next_one = True, False
     while hi - lo > 1:  # invariant: size(lo) <= budget < size(hi)
-        if interpolate and size_hi > size_lo:
+        if next_one:
+            mid = lo + 1
+        elif interpolate and size_hi > size_lo:
             guess = lo + (budget - size_lo) * (hi - lo) // (size_hi - size_lo)
             mid = min(max(guess, lo + 1), hi - 1)
         else:
@@ -239,9 +241,13 @@ def _largest_fitting(size: Callable[[int], int], budget: int, lo: int, hi: int, 
         width = hi - lo
         size_mid = size(mid)
         if size_mid <= budget:
+            # A guess that fits with less than an average story's bytes to spare is most
+            # likely the answer: try one story more (once) before halving the rest.
+            next_one = not next_one and (budget - size_mid) * (hi - mid) < size_hi - size_mid
             lo, size_lo = mid, size_mid
         else:
             hi, size_hi = mid, size_mid
+            next_one = False
         interpolate = (hi - lo) * 4 <= width * 3  # the guess cut at least a quarter
     return lo
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from digest import compose, dedup
 from digest.models import Sentence, Story, Summary
-from digest.render import _fill, clean
+from digest.render import _fill, _largest_fitting, clean
 from textgen import article_text
 
 QUICK = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
@@ -143,3 +143,17 @@ def test_terms_given_later_are_used():
     terms["Unrelated words entirely."] = frozenset({"alpha", "beta"})
     memory.add("First sentence.")
     assert memory.repeats("Unrelated words entirely.")
+
+
+@QUICK
+@given(st.lists(st.one_of(st.integers(0, 5), st.integers(40, 80), st.integers(0, 400)), min_size=1, max_size=3000),
+       st.floats(0, 1.05))
+def test_the_email_size_search_finds_the_largest_digest_that_fits(steps, fraction):
+    # fit_for_email's search guesses by interpolation (and tries one story more after a close
+    # guess) to spare renders; whatever the sizes, it must find what counting up would find.
+    sizes = [0]
+    for step in steps:
+        sizes.append(sizes[-1] + step)
+    budget = int(sizes[-1] * fraction)
+    found = _largest_fitting(sizes.__getitem__, budget, 0, len(steps))
+    assert found == max(k for k, size in enumerate(sizes) if size <= budget)
