@@ -374,3 +374,9 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_silently_missed():
     finally:
         (top / "seeds" / "locked").chmod(0o755)
         shutil.rmtree(top)
+
+
+def test_a_derived_title_skips_a_leading_run_of_punctuation():
+    article = ingest.parse_article("!!!        The council met on Monday. It agreed the budget.", "odd.txt")
+    assert article.title == "The council met on Monday"
+    assert article.title_derived

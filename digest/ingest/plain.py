@@ -70,7 +70,8 @@ def make_article(
     derived = False
     if not found_title:
         sentences = textmod.split_sentences(body[:2000])
-        found_title = derive_title(sentences[0] if sentences else body)
+        # The first sentence with a word in it: a leading "!!!" or "***" says nothing as a title.
+        found_title = derive_title(next((s for s in sentences if any(ch.isalnum() for ch in s)), body))
         derived = True
     if date is None:
         date, date_source = parsed.date, parsed.date_source
