@@ -83,7 +83,7 @@ def make_digest(
     with contextlib.ExitStack() as stack:
         if summaries is None:
             workers = stack.enter_context(Workers(settings.output.jobs, start_worker, (settings.summary.algorithm,)))
-            summaries = SummaryWork(workers, settings, None)
+            summaries = SummaryWork(workers, settings, None, lede=True)  # digest entries
         groups = _grouped(articles, cache, prints)
         heads = [group[0] for group in groups]
         # The composed digest is a function of the articles and settings (summaries are too), so
@@ -249,7 +249,7 @@ def build(
         out = Path(settings.paths.out)
         cache = BuildCache.open(out) if use_cache and _make_folder(out) else None
         try:
-            summaries = SummaryWork(workers, settings, cache)
+            summaries = SummaryWork(workers, settings, cache, lede=True)  # digest entries
             articles, skipped, prints = _read_inputs(paths, settings, cache, workers, on_articles=summaries.start)
             skipped = unlisted + skipped
             digest, rendered = make_digest(articles, settings, day=day, now=now, skipped=skipped, progress=progress,

@@ -31,7 +31,7 @@ def start_worker(algorithm: str) -> None:
     dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
-def _summarize_one(article: Article, algorithm: str, count: int, words: int, lede: bool = False) -> Summary:
+def _summarize_one(article: Article, algorithm: str, count: int, words: int, lede: bool) -> Summary:
     return summarize_article(article, algorithm=algorithm, count=count, words=words or None, lede=lede)
 
 
@@ -39,14 +39,9 @@ def _summarize_one(article: Article, algorithm: str, count: int, words: int, led
 Summarized = tuple[Summaries, list[tuple[frozenset[str], ...]]]
 
 
-def _summarize_chunk(
-    articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool = True
-) -> Summarized:
-    """Summaries of ``articles`` (ledes: digest entries, unless told otherwise), with their
-    sentences' terms (in a worker process or here)."""
-    made = Summaries(
-        summarize_article(a, algorithm=algorithm, count=count, words=words or None, lede=lede) for a in articles
-    )
+def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool) -> Summarized:
+    """Summaries of ``articles``, with their sentences' terms (in a worker process or here)."""
+    made = Summaries(_summarize_one(a, algorithm, count, words, lede) for a in articles)
     return made, [tuple(dedup.sentence_terms(s.text) for s in summary.sentences) for summary in made]
 
 
@@ -86,9 +81,9 @@ class SummaryWork:
     #: Articles per chunk made ahead: small, so that little of what grouping cancels has started.
     AHEAD_CHUNK = 16
 
-    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool = True):
-        # lede: summaries as digest entries show them (see digest.summarize.Scorer); the cache
-        # only ever holds those, and only builds use it.
+    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool):
+        # lede=True: summaries as digest entries show them (see digest.summarize.Scorer). Builds
+        # ask for those and are the only users of the cache, so it never holds anything else.
         self._workers = workers
         self._cache = cache
         summary = settings.summary
