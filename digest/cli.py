@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from digest import __version__
+from digest import __version__, interrupt
 from digest.commands.build import build
 from digest.commands.eval import eval_cmd
 from digest.commands.fetch import fetch
@@ -72,7 +72,9 @@ class DigestGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            # While a command runs, Ctrl-C is a KeyboardInterrupt (caught below), so work unwinds.
+            with interrupt.python_handler():
+                return super().invoke(ctx)
         except DigestError as exc:
             click.echo(f"digest: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -131,7 +133,7 @@ for command in (
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command line (the console script enters through ``digest.__main__``, which guards start-up)."""
     cli(prog_name="digest")
 
 
