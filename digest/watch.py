@@ -102,6 +102,49 @@ def _interesting(change: watchfiles.Change, path: str) -> bool:
     return not is_ignored_name(parts[-1]) and not any(p.startswith(".") for p in parts[-2:-1])
 
 
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]] | None:
+    """Every file under ``folder`` (links followed, loops not) → size and mtime; None when it is gone."""
+    try:
+        paths = find_article_files(folder, ("*",))
+    except ArticleError:
+        return None
+    found = {}
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        found[str(path)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def _poll_by_scanning(folder: Path, identity: int, on_change: Callable[[set[str]], None], stop: threading.Event,
+                      interval: float) -> None:
+    """Poll with digest's own folder walk until ``stop`` or the folder is replaced.
+
+    For when watchfiles' poller cannot start: it refuses a folder holding a symlink loop (a
+    link back to a parent), which our walk survives.
+    """
+    last = _snapshot(folder)
+    while not stop.wait(interval):
+        try:
+            if folder.stat().st_ino != identity:
+                return
+        except OSError:
+            return
+        now = _snapshot(folder)
+        if now != last:
+            before, after = last or {}, now or {}
+            last = now
+            on_change({path for path in before.keys() | after.keys() if before.get(path) != after.get(path)})
+
+
+def _links_a_folder(changes: set[tuple[watchfiles.Change, str]]) -> bool:
+    """True when a change is a new symlink to a folder (a watcher only follows the links it started with)."""
+    return any(change == watchfiles.Change.added and os.path.islink(path) and os.path.isdir(path)
+               for change, path in changes)
+
+
 def watch_folder(
     folder: str | os.PathLike[str],
     on_change: Callable[[set[str]], None],
@@ -115,10 +158,13 @@ def watch_folder(
     Blocks (run it in a thread). Survives the folder disappearing or the watcher failing: it logs
     once, waits and starts again, and calls ``on_change`` after restarting so nothing is missed.
     When file-system events cannot be had at all (the per-user inotify limit is used up, say) it
-    polls instead.
+    polls instead; when watchfiles' poller cannot start either (a symlink loop under the folder)
+    it polls with digest's own walk. Symlinked folders are watched like the others; a link made
+    while watching restarts the watcher, so that the folder it points to is watched too.
     """
     folder = Path(folder)
     reported = False
+    scanning = False
     while not stop.is_set():
         started = False
         try:
@@ -133,6 +179,11 @@ def watch_folder(
             log.info("seeds folder %s is back", folder)
             reported = False
             on_change({str(folder)})
+        if scanning:
+            _poll_by_scanning(folder, identity, on_change, stop, poll_interval)
+            if not stop.is_set():
+                on_change({str(folder)})
+            continue
         try:
             # yield_on_timeout: wake up every rust_timeout ms to check the folder is still the
             # same one (inotify watches die with a deleted folder).
@@ -151,6 +202,8 @@ def watch_folder(
                 started = True
                 if changes:
                     on_change({path for _, path in changes})
+                    if _links_a_folder(changes):
+                        break
                 try:
                     if folder.stat().st_ino != identity:
                         break
@@ -161,6 +214,10 @@ def watch_folder(
                 log.warning("file-system events unavailable for %s (%s); polling every %g s instead",
                             folder, exc, poll_interval)
                 polling = True
+            elif not started and polling:
+                log.warning("polling %s failed (%s); polling by listing the folder every %g s instead",
+                            folder, exc, poll_interval)
+                scanning = True
             else:
                 log.warning("watching %s failed (%s); restarting", folder, exc)
                 stop.wait(RETRY_SECONDS)

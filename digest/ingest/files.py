@@ -14,7 +14,7 @@ import os
 import re
 import stat as stat_module
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from digest.errors import ArticleError
@@ -42,6 +42,10 @@ def find_article_files(
 ) -> list[Path]:
     """Every file under ``folder`` (recursively) matching a pattern, skipping hidden/temp files, sorted.
 
+    Symlinked folders are followed, as a user who links a folder of newsletters into seeds/
+    expects, but each folder is walked once: a link back to a parent (a loop) or a second link
+    to a folder already walked adds nothing. A file reachable by two paths (a symlink or a hard
+    link to a file that is already listed) is listed once, by the path through the fewest links.
     A folder that cannot be listed (no permission) would silently hide its files: when an
     ``unreadable`` list is given, each such folder is appended to it with the reason.
     """
@@ -53,19 +57,108 @@ def find_article_files(
     if not patterns:
         return []
     matches = re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns)).match
-    found: list[str] = []
 
-    def not_listed(exc: OSError) -> None:
+    def not_listed(exc: OSError, where: str) -> None:
         if unreadable is not None:
-            where = display_name(exc.filename if exc.filename is not None else root)
-            unreadable.append(Skipped(where, f"cannot list this folder: {exc.strerror or exc}"))
+            name = display_name(exc.filename if exc.filename is not None else where)
+            unreadable.append(Skipped(name, f"cannot list this folder: {exc.strerror or exc}"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=not_listed):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(os.path.join(dirpath, name) for name in filenames
-                     if not is_ignored_name(name) and matches(name.lower()))
-    found.sort(key=lambda path: path.split(os.sep))  # the order of sorted Paths: part by part
-    return [Path(path) for path in found]
+    walk = _Walk(matches, not_listed)
+    walk.folder(str(root), links=0)
+    # Links are followed after every file reachable without one, then those behind one link,
+    # and so on (so the path with the fewest links wins), each round in path order (so the
+    # same tree always gives the same list).
+    hops = 1
+    while walk.links:
+        links, walk.links = walk.links, []
+        for path in sorted(links, key=lambda p: p.split(os.sep)):
+            walk.link(path, links=hops)
+        hops += 1
+    return [Path(path) for path in walk.result()]
+
+
+#: A file's or folder's identity: two paths with the same one are the same thing.
+_Identity = tuple[int, int]
+
+
+class _Walk:
+    """The state of one ``find_article_files`` walk: folders walked, files found, links to follow."""
+
+    def __init__(self, matches: Callable[[str], object], not_listed: Callable[[OSError, str], None]) -> None:
+        self.matches = matches
+        self.not_listed = not_listed
+        self.folders: set[_Identity] = set()
+        #: (path, how many links it goes through, identity or None when it cannot be stat'ed)
+        self.found: list[tuple[str, int, _Identity | None]] = []
+        self.links: list[str] = []
+
+    def folder(self, top: str, *, links: int) -> None:
+        """Walk ``top`` and the folders under it that are not links (those wait in ``links``)."""
+        stack = [top]
+        while stack:
+            path = stack.pop()
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                self.not_listed(exc, path)
+                continue
+            identity = (st.st_dev, st.st_ino)
+            if identity in self.folders:
+                continue  # a loop, or a folder linked twice: its files are listed already
+            self.folders.add(identity)
+            try:
+                with os.scandir(path) as entries:
+                    listed = list(entries)
+            except OSError as exc:
+                self.not_listed(exc, path)
+                continue
+            for entry in listed:
+                name = entry.name
+                try:
+                    if entry.is_symlink():
+                        if not name.startswith("."):
+                            self.links.append(entry.path)
+                    elif entry.is_dir(follow_symlinks=False):
+                        if not name.startswith("."):
+                            stack.append(entry.path)
+                    elif not is_ignored_name(name) and self.matches(name.lower()):
+                        # The inode comes with the listing: no stat per file.
+                        self.found.append((entry.path, links, (st.st_dev, entry.inode())))
+                except OSError:
+                    continue  # gone while we listed it
+
+    def link(self, path: str, *, links: int) -> None:
+        """A symlink met in the walk: walk the folder it points to, or list the file."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None  # dangling, or a loop of links: listed, so that reading it says why
+        if st is not None and stat_module.S_ISDIR(st.st_mode):
+            self.folder(path, links=links)
+            return
+        name = os.path.basename(path)
+        if not is_ignored_name(name) and self.matches(name.lower()):
+            self.found.append((path, links, (st.st_dev, st.st_ino) if st is not None else None))
+
+    def result(self) -> list[str]:
+        """The paths found, each file once, in the order of sorted Paths (part by part)."""
+        found = self.found
+        identities = [identity for _, _, identity in found if identity is not None]
+        if len(set(identities)) < len(identities):
+            # Some file was reached twice: keep its path with the fewest links, then the first in order.
+            found = sorted(found, key=lambda item: (item[1], item[0].split(os.sep)))
+            seen: set[_Identity] = set()
+            kept = []
+            for item in found:
+                if item[2] is not None:
+                    if item[2] in seen:
+                        continue
+                    seen.add(item[2])
+                kept.append(item)
+            found = kept
+        paths = [path for path, _, _ in found]
+        paths.sort(key=lambda path: path.split(os.sep))
+        return paths
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
