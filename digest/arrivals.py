@@ -98,7 +98,6 @@ class Arrivals:
         # One file can hold several articles (a mailbox, a multi-story newsletter).
         self._articles: dict[str, tuple[Article, ...]] = {}
         self._missing_reported = False
-        self._bad_names_reported: set[str] = set()
 
     @property
     def articles(self) -> dict[str, tuple[Article, ...]]:
@@ -116,7 +115,6 @@ class Arrivals:
                 self._missing_reported = True
             return StepResult(folder_missing=True)
         self._missing_reported = False
-        current = self._without_unstorable_names(current)
         known = self.store.known()
         batch = _Batch()
         loaded = self._load_unchanged(current, known, batch)
@@ -138,38 +136,27 @@ class Arrivals:
         self.store.apply(batch.outcomes, now)
         self._articles.update(batch.articles)
         for key in batch.added:
-            log.info("new article %s", self.file(key))
+            log.info("new article %s", self.shown(key))
         for key in batch.updated:
-            log.info("updated article %s", self.file(key))
+            log.info("updated article %s", self.shown(key))
         for key in removed:
-            log.info("removed %s", self.file(key))
+            log.info("removed %s", self.shown(key))
         for item in batch.quarantined:
-            where = f"; moved to {self.file(item.moved_to)}" if item.moved_to else ""
-            log.warning("quarantined %s: %s%s", self.file(item.path), item.reason, where)
+            where = f"; moved to {self.shown(item.moved_to)}" if item.moved_to else ""
+            log.warning("quarantined %s: %s%s", self.shown(item.path), item.reason, where)
         return StepResult(
             added=tuple(batch.added), updated=tuple(batch.updated), removed=tuple(removed),
             quarantined=tuple(batch.quarantined), pending=tuple(self.settler.pending), wake=wake, loaded=loaded,
         )
 
-    def _without_unstorable_names(self, current: dict[str, FileSig]) -> dict[str, FileSig]:
-        """The scan without files whose names are not UTF-8: state keys them by name, and SQLite
-        cannot store such a name. Each is logged once (``digest build`` still reads them)."""
-        kept = {}
-        for key, sig in current.items():
-            try:
-                key.encode("utf-8")
-            except UnicodeEncodeError:
-                if key not in self._bad_names_reported:
-                    self._bad_names_reported.add(key)
-                    log.warning("ignoring %s: its name is not valid UTF-8 (rename the file)",
-                                ingest.display_name(self.file(key)))
-                continue
-            kept[key] = sig
-        return kept
-
     def file(self, key: str) -> str:
         """The file of a state key (a path relative to the seeds folder)."""
         return str(self.seeds / key)
+
+    def shown(self, key: str) -> str:
+        """The file of a state key as text for logs and pages: a name that is not UTF-8 shows U+FFFD
+        for its odd bytes, as ``ls`` does (and as ``digest build`` names it)."""
+        return ingest.display_name(self.file(key))
 
     def _load_unchanged(self, current: dict[str, FileSig], known: dict, batch: _Batch) -> int:
         """Read known, unchanged articles not yet in memory (after a restart): no settling, no fanfare."""
@@ -197,7 +184,7 @@ class Arrivals:
         except ArticleError:
             raise
         except Exception as exc:  # noqa: BLE001 - one strange file must not stop the daemon
-            raise ArticleError(path, f"could not be parsed ({type(exc).__name__}: {exc})") from None
+            raise ArticleError(ingest.display_name(path), f"could not be parsed ({type(exc).__name__}: {exc})") from None
 
     def _read_settled(self, key: str, sig: FileSig, known, batch: _Batch, mono: float) -> None:
         try:
@@ -238,7 +225,8 @@ class Arrivals:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
         except OSError as exc:
-            log.warning("could not move %s to %s: %s", source, target, exc.strerror or exc)
+            log.warning("could not move %s to %s: %s", ingest.display_name(source), ingest.display_name(target),
+                        exc.strerror or exc)
             return None
         return target.relative_to(self.seeds).as_posix()
 
@@ -256,7 +244,7 @@ class Arrivals:
                     continue  # the same text under another name
                 hashes.add(article.content_hash)
                 chosen.append(article)
-        skipped = [Skipped(self.file(q.path), q.reason) for q in self.store.quarantined() if not q.moved_to]
+        skipped = [Skipped(self.shown(q.path), q.reason) for q in self.store.quarantined() if not q.moved_to]
         return chosen, skipped
 
     def rebuild(

@@ -321,6 +321,7 @@ def daemon_status(settings: Settings, now: dt.datetime) -> dict:
     Read-only: it never takes the daemon's lock and never creates the state database.
     """
     from digest.arrivals import selection_window
+    from digest.ingest import display_name
     from digest.store.lock import holder
     from digest.watch import scan_folder
 
@@ -352,7 +353,7 @@ def daemon_status(settings: Settings, now: dt.datetime) -> dict:
     current = scan_folder(seeds, settings.input.patterns)
     report["seeds_missing"] = current is None  # a folder not found (or not a folder) has no pending files
     if not db_path.is_file():
-        report["pending"] = [str(seeds / key) for key in sorted(current or {})]
+        report["pending"] = [display_name(seeds / key) for key in sorted(current or {})]
         report["articles"]["pending"] = len(report["pending"])
         return report
     with State(db_path) as state:
@@ -364,10 +365,10 @@ def daemon_status(settings: Settings, now: dt.datetime) -> dict:
         report["articles"] = store.counts() | {
             "pending": len(pending), "in_todays_digest": store.count_selected(since, until),
         }
-        report["pending"] = [str(seeds / key) for key in pending]
+        report["pending"] = [display_name(seeds / key) for key in pending]
         report["quarantined"] = [
-            {"path": str(seeds / q.path), "reason": q.reason, "since": _when(q.since, tz),
-             "moved_to": str(seeds / q.moved_to) if q.moved_to else None}
+            {"path": display_name(seeds / q.path), "reason": q.reason, "since": _when(q.since, tz),
+             "moved_to": display_name(seeds / q.moved_to) if q.moved_to else None}
             for q in store.quarantined()
         ]
         if (build := store.last_build()) is not None:

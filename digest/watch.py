@@ -145,6 +145,11 @@ def _links_a_folder(changes: set[tuple[watchfiles.Change, str]]) -> bool:
                for change, path in changes)
 
 
+def _undecodable_name(exc: Exception) -> bool:
+    """True for watchfiles' error on an event for a file whose name is not UTF-8 (watchfiles 1.x)."""
+    return "Unable to decode path" in str(exc)
+
+
 def watch_folder(
     folder: str | os.PathLike[str],
     on_change: Callable[[set[str]], None],
@@ -210,7 +215,12 @@ def watch_folder(
                 except OSError:
                     break
         except Exception as exc:  # noqa: BLE001 - the watcher must never take the daemon down
-            if not started and not polling:
+            if _undecodable_name(exc):
+                # watchfiles stops at an event for a file whose name is not UTF-8 (it cannot make
+                # a str of it). Such a file is read like any other: look (below) and watch again.
+                log.debug("a file name that is not UTF-8 changed under %s; looking at the folder", folder)
+                stop.wait(0.05)  # a file being rewritten would otherwise restart the watcher per write
+            elif not started and not polling:
                 log.warning("file-system events unavailable for %s (%s); polling every %g s instead",
                             folder, exc, poll_interval)
                 polling = True

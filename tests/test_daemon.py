@@ -350,3 +350,23 @@ def test_run_with_a_missing_seeds_folder_is_one_line(tmp_path):
     done = run_digest("run", "--seeds", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"), timeout=30)
     assert done.returncode == 3
     assert done.stderr.decode().strip() == f"digest: error: {tmp_path / 'nothing'}: seeds folder not found"
+
+
+def test_a_file_whose_name_is_not_utf8_arrives_like_any_other(site):
+    # The daemon used to ignore it ("rename the file"); `digest build` always read it.
+    folder, _, start = site
+    staged = os.path.join(os.fsencode(folder / "stage"), b"caf\xe9.txt")
+    try:
+        with open(staged, "w", encoding="utf-8") as handle:
+            handle.write(article("Latin-1 named"))
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    run = start()
+    run.wait_log("watching seeds")
+    os.replace(staged, os.path.join(os.fsencode(folder / "seeds"), b"caf\xe9.txt"))
+    wait_until(lambda: story_count(folder, "Latin-1 named") == 1, 10, "the article in the digest", run.log)
+    run.wait_log("new article seeds/caf\ufffd.txt")
+    assert run.stop() == 0
+    assert "failed" not in run.log() and "Traceback" not in run.log(), run.log()
+    built = run_digest("build", "--seeds", "seeds", "--out", "built", "--json", cwd=folder)
+    assert built.returncode == 0 and json.loads(built.stdout)["stories"] == 1

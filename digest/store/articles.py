@@ -4,11 +4,17 @@
 mtime, content hash), when digest first saw the article, and its status — ``ok``, ``quarantined``
 (with the reason, and where it was moved if it was) or ``removed``. A day's digest is chosen by
 first-seen time, so the table is what makes restarts lose nothing and announce nothing twice.
+
+Paths are the names the file system gives, as Python holds them: a name that is not UTF-8 keeps
+its odd bytes as lone surrogates, which SQLite's UTF-8 text cannot hold. Such a path is stored
+as a BLOB of its bytes instead (a BLOB never equals a TEXT, so no other name can collide with
+it) and read back as the same ``str``: the daemon handles that file like any other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,6 +70,22 @@ def _iso(moment: dt.datetime) -> str:
 
 def _from_iso(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
+
+
+def _stored(path: str | None) -> str | bytes | None:
+    """A path as a database value: text, or its bytes when it is not UTF-8 (see the module docstring)."""
+    if path is None:
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def _loaded(value: str | bytes | None) -> str | None:
+    """A path from the database, as it was given to ``_stored``."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +180,9 @@ class ArticleStore:
         rows = self.state.connection.execute(
             "SELECT path, size, mtime_ns, status, moved_to FROM articles WHERE status != 'removed'"
         ).fetchall()
-        return {r["path"]: Known(r["path"], FileSig(r["size"], r["mtime_ns"]), r["status"], r["moved_to"]) for r in rows}
+        known = (Known(_loaded(r["path"]), FileSig(r["size"], r["mtime_ns"]), r["status"], _loaded(r["moved_to"]))
+                 for r in rows)
+        return {k.path: k for k in known}
 
     def apply(self, outcomes: Iterable[Outcome], now: dt.datetime) -> dict[str, dt.datetime]:
         """Record what happened to each file, in one transaction; return first-seen times of accepted files.
@@ -171,12 +195,13 @@ class ArticleStore:
         first_seen: dict[str, dt.datetime] = {}
         with self.state.transaction() as conn:
             for item in outcomes:
+                path = _stored(item.path)
                 if isinstance(item, Removed):
                     conn.execute(
-                        "UPDATE articles SET status = 'removed', updated_at = ? WHERE path = ?", (stamp, item.path)
+                        "UPDATE articles SET status = 'removed', updated_at = ? WHERE path = ?", (stamp, path)
                     )
                     continue
-                row = conn.execute("SELECT first_seen, status FROM articles WHERE path = ?", (item.path,)).fetchone()
+                row = conn.execute("SELECT first_seen, status FROM articles WHERE path = ?", (path,)).fetchone()
                 seen = row["first_seen"] if row and row["status"] != "removed" else None
                 if isinstance(item, Accepted):
                     if seen is None:
@@ -191,7 +216,7 @@ class ArticleStore:
                         " content_hash = excluded.content_hash, size = excluded.size, mtime_ns = excluded.mtime_ns,"
                         " first_seen = excluded.first_seen, updated_at = excluded.updated_at, status = 'ok',"
                         " reason = NULL, moved_to = NULL",
-                        (item.path, item.content_hash, item.sig.size, item.sig.mtime_ns, seen, stamp),
+                        (path, item.content_hash, item.sig.size, item.sig.mtime_ns, seen, stamp),
                     )
                     first_seen[item.path] = dt.datetime.fromisoformat(seen)
                 else:
@@ -201,7 +226,7 @@ class ArticleStore:
                         " ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
                         " first_seen = excluded.first_seen, updated_at = excluded.updated_at, status = 'quarantined',"
                         " reason = excluded.reason, moved_to = excluded.moved_to",
-                        (item.path, item.sig.size, item.sig.mtime_ns, seen or stamp, stamp, item.reason, item.moved_to),
+                        (path, item.sig.size, item.sig.mtime_ns, seen or stamp, stamp, item.reason, _stored(item.moved_to)),
                     )
         return first_seen
 
@@ -215,7 +240,7 @@ class ArticleStore:
         if until is not None:
             query += " AND first_seen < ?"
             params.append(_iso(until))
-        return [r["path"] for r in self.state.connection.execute(query + " ORDER BY first_seen, path", params)]
+        return [_loaded(r["path"]) for r in self.state.connection.execute(query + " ORDER BY first_seen, path", params)]
 
     def count_selected(self, since: dt.datetime | None, until: dt.datetime | None) -> int:
         """How many distinct articles ``select_paths`` would give (same text under two names counts once)."""
@@ -236,7 +261,8 @@ class ArticleStore:
             " WHERE status = 'quarantined' ORDER BY updated_at, path"
         ).fetchall()
         return [
-            Quarantined(r["path"], FileSig(r["size"], r["mtime_ns"]), r["reason"], r["moved_to"], _from_iso(r["updated_at"]))
+            Quarantined(_loaded(r["path"]), FileSig(r["size"], r["mtime_ns"]), r["reason"], _loaded(r["moved_to"]),
+                        _from_iso(r["updated_at"]))
             for r in rows
         ]
 
