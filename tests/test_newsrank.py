@@ -1,4 +1,5 @@
-"""The news ranker's fast path computes exactly the documented scores (see digest/newsrank.py)."""
+"""The news ranker computes exactly the documented scores (see digest/newsrank.py): coverage by a
+plain n×n computation here, the word model's choice as tests/test_wordmodel.py pins it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from digest import newsrank
+from digest import newsrank, wordmodel
 from digest.newsrank import NewsRanker
 from digest.summarize import select
 
@@ -41,43 +42,36 @@ REPEATED = [
 ]
 
 
+def is_coverage(sentences: list[str], *, count: int | None = None, words: int | None = None, lede: bool = False) -> bool:
+    """The documented gate: an abridgement (fewer than SWITCH_WORDS article words per requested sentence)."""
+    total_words = sum(newsrank._term(t) is not None for s in sentences for t in s.lower().split())
+    asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
+    return not lede and total_words / asked < newsrank.SWITCH_WORDS
+
+
 def reference_scores(
     sentences: list[str], *, count: int | None = None, words: int | None = None, lede: bool = False
 ) -> list[float]:
-    """The module docstring's recipe, done the slow and obvious way: full vectors, an n×n cosine matrix."""
-    n = len(sentences)
+    """The module docstring's recipe, done the slow and obvious way: full vectors, an n×n cosine
+    matrix for coverage; the word model's choice, chosen sentences 1 above their own worth, else."""
+    if not is_coverage(sentences, count=count, words=words, lede=lede):
+        asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
+        article_words, _ = wordmodel.tokenize(sentences)
+        dangling = [newsrank._DANGLING.match(s) is not None for s in sentences]
+        chosen, own = wordmodel.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
+        return [o + (i in chosen) for i, o in enumerate(own)]
     token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
-    raw_lengths = [sum(term is not None for term in terms) for terms in token_terms]
+    lengths = [max(1, sum(term is not None for term in terms)) for terms in token_terms]
     bags = [Counter(term for term in terms if term) for terms in token_terms]
-    total_words = sum(raw_lengths)
-    lengths = [max(1, length) for length in raw_lengths]
-    asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
-    coverage = not lede and total_words / asked < newsrank.SWITCH_WORDS
-    df = Counter(term for bag in bags for term in bag)
-
-    def weight(term: str, tf: int) -> float:
-        idf = 1.0 if coverage else math.log((n + 1.0) / (df[term] + 1.0)) + 1.0
-        return (1.0 + math.log(tf)) * idf
-
     vectors = []
     for bag in bags:
-        vector = {term: weight(term, tf) for term, tf in bag.items()}
+        vector = {term: 1.0 + math.log(tf) for term, tf in bag.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         vectors.append({term: v / norm for term, v in vector.items()})
+    n = len(sentences)
     cosine = [[sum(v * b.get(t, 0.0) for t, v in a.items()) for b in vectors] for a in vectors]
-    back = [sum(cosine[i][j] for j in range(i)) for i in range(n)]
-    forward = [sum(cosine[i][j] for j in range(i + 1, n)) for i in range(n)]
-    if coverage:
-        return [(f + b) * length**newsrank.LEN_POW_COV for f, b, length in zip(forward, back, lengths)]
-    directed = [f + newsrank.LAMBDA_BACK * b for f, b in zip(forward, back)]
-    lo, hi = min(directed), max(directed)
-    scores = []
-    for i, (d, length, sentence) in enumerate(zip(directed, lengths, sentences)):
-        x = length / newsrank.LEN_PEAK
-        prior = math.sqrt(x * math.exp(1.0 - x)) * (1.0 + i) ** -newsrank.POSITION_POW
-        quote = newsrank.DANGLING_QUOTE if newsrank._DANGLING.match(sentence) else 1.0
-        scores.append(((d - lo) / (hi - lo) if hi > lo else 1.0) * prior * quote)
-    return scores
+    degree = [sum(cosine[i][j] for j in range(n) if j != i) for i in range(n)]
+    return [d * length**newsrank.LEN_POW_COV for d, length in zip(degree, lengths)]
 
 
 @pytest.mark.parametrize("article", [HARBOUR, FESTIVAL, REPEATED], ids=["harbour", "festival", "repeated"])
@@ -92,13 +86,9 @@ def test_scores_equal_the_plain_computation(article, length, lede):
 
 
 def test_both_modes_are_covered():
-    """The cases above reach the lead-aware and the coverage score, and a tf above one."""
-    def coverage(article, lede=False, **length):
-        asked = length.get("count") or max(1.0, length.get("words", 75) / newsrank.LEN_PEAK)
-        words = sum(len(s.split()) for s in article)
-        return not lede and words / asked < newsrank.SWITCH_WORDS
-
-    assert not coverage(HARBOUR, count=1) and coverage(HARBOUR, count=3) and not coverage(HARBOUR, lede=True, count=3)
+    """The cases above reach the word model and the coverage score, and a tf above one."""
+    assert not is_coverage(HARBOUR, count=1) and is_coverage(HARBOUR, count=3)
+    assert not is_coverage(HARBOUR, count=3, lede=True)
     assert any(max(Counter(t for t in map(newsrank._term, s.lower().split()) if t).values()) > 1 for s in HARBOUR)
 
 

@@ -185,7 +185,7 @@ def test_news_ranker_abridges_when_asked_for_much_of_an_article_unless_a_lede_is
     abridged = ranker(sentences, None, count=4)
     lede = ranker(sentences, None, count=4, lede=True)
     assert abridged != lede
-    assert lede == ranker(sentences, None, count=1)  # a short request is a lede anyway
+    assert select(sentences, lede, count=4)[0] == 0  # a lede opens with the article's first sentence
     # Through the public call: a digest entry (lede) may choose other sentences, never more.
     for flag in (False, True):
         assert len(summarize_article(ARTICLE, count=4, lede=flag).sentences) == 4
