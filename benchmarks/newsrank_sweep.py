@@ -1,4 +1,6 @@
-"""Re-run the sensitivity sweeps behind the constants of digest/newsrank.py on the dev sets.
+"""Re-run the sensitivity sweeps behind the hand-set constants of digest/newsrank.py and
+digest/wordmodel.py on the dev sets (the word model's fitted weights come from
+benchmarks/fit_wordmodel.py).
 
 Every article goes through the product's own ingest and splitter, then our ranker with one
 constant changed at a time; ROUGE-1 F1 (rouge-score, stemmed) is printed per set. A constant is
@@ -20,18 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from digest import newsrank  # noqa: E402
+from digest import newsrank, wordmodel  # noqa: E402
 from digest.evaluate import rouge  # noqa: E402
 from digest.ingest import parse_article  # noqa: E402
 from digest.summarize import article_sentences, select  # noqa: E402
 
 SETS = ("cnndm_dev", "cnndm_see_dev", "bbc_dev")
+#: constant → (its module, the values tried)
 SWEEPS = {
-    "LAMBDA_BACK": (-4.0, -3.0, -2.5, -2.0, -1.5, -1.0, 0.0),
-    "LEN_PEAK": (15.0, 20.0, 25.0, 30.0, 35.0, 45.0),
-    "POSITION_POW": (0.0, 0.1, 0.15, 0.25, 0.35, 0.5, 1.0),
-    "LEN_POW_COV": (0.0, 0.1, 0.2, 0.25, 0.3, 0.5),
-    "SWITCH_WORDS": (60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 100.0),
+    "REF_WORDS_PER_SENTENCE": (wordmodel, (40 / 3, 45 / 3, 52 / 3, 60 / 3, 70 / 3)),
+    "DANGLING_QUOTE": (wordmodel, (0.25, 0.5, 0.75, 1.0)),
+    "LEN_POW_COV": (newsrank, (0.0, 0.1, 0.2, 0.25, 0.3, 0.5)),
+    "SWITCH_WORDS": (newsrank, (60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 100.0)),
 }
 
 
@@ -67,15 +69,15 @@ def main() -> int:
     data = load(args.limit)
     print(f"items: {', '.join(f'{n} {len(v)}' for n, v in data.items())}")
     print("defaults:", "  ".join(f"{n}={v:.2f}" for n, v in score(data).items()))
-    for constant, values in SWEEPS.items():
+    for constant, (module, values) in SWEEPS.items():
         if args.only and constant != args.only:
             continue
-        default = getattr(newsrank, constant)
+        default = getattr(module, constant)
         for value in values:
-            setattr(newsrank, constant, value)
+            setattr(module, constant, value)
             row = "  ".join(f"{n}={v:.2f}" for n, v in score(data).items())
-            print(f"{constant:<13} {value:>7g}{' *' if value == default else '  '} {row}", flush=True)
-        setattr(newsrank, constant, default)
+            print(f"{constant:<22} {value:>7.4g}{' *' if value == default else '  '} {row}", flush=True)
+        setattr(module, constant, default)
     return 0
 
 

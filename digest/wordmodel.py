@@ -31,6 +31,7 @@ the chosen sentences. Pure Python; no third-party imports.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -178,6 +179,7 @@ class _Expected(dict):
 
 
 _EXPECTED = _Expected()
+_SECOND = operator.itemgetter(1)
 
 
 def tokenize(sentences: Sequence[str]) -> tuple[list[list[str]], int]:
@@ -227,18 +229,27 @@ def choose(
     """
     n = len(words)
     bags = list(map(Counter, words))
-    table = word_tables(words, bags) if n else {}
+    if n:
+        types, keys = word_keys(words, bags)
+        tables = list(map(_EXPECTED.__getitem__, keys))
+        table = dict(zip(types, tables))
+        firsts = dict(zip(types, map(_SECOND, tables)))
+    else:
+        table, firsts = {}, {}
     sizes = list(map(len, words))
-    firsts = {t: tb[1] for t, tb in table.items()}
     single: list[float] = []  # each sentence's expected overlap on its own
+    repeated: list[dict[str, int]] = []  # each sentence's words found in it more than once
     for ws, bag in zip(words, bags):
         worth = sum(map(firsts.__getitem__, ws))
+        many = {}
         if len(bag) != len(ws):  # a word repeated within the sentence: E[min(c, R)], not c·P(R ≥ 1)
             for t, v in bag.items():
                 if v > 1:
                     tb = table[t]
-                    worth += tb[min(v, MAX_COUNT)] - v * tb[1]
+                    worth += tb[v if v < MAX_COUNT else MAX_COUNT] - v * tb[1]
+                    many[t] = v
         single.append(worth)
+        repeated.append(many)
     factor = [DANGLING_QUOTE if d else 1.0 for d in dangling]
     ref = REF_WORDS_PER_SENTENCE * max(k, 1)
     own = [s / (z + ref) * f for s, z, f in zip(single, sizes, factor)]
@@ -246,12 +257,18 @@ def choose(
         return list(range(n)), own
     if k <= 0:
         return [], own
-    return _search(list(range(k)), bags, table, sizes, single, factor, ref, first_fixed), own
+    return _search(list(range(k)), bags, repeated, table, sizes, single, factor, ref, first_fixed), own
 
 
-def _search(chosen: list[int], bags: list[Counter[str]], table: dict[str, list[float]], sizes: list[int],
-            single: list[float], factor: list[float], ref: float, first_fixed: bool) -> list[int]:
-    """Best-improvement swaps from ``chosen`` until none raises the set's worth (see the module docstring)."""
+def _search(chosen: list[int], bags: list[Counter[str]], repeated: list[dict[str, int]], table: dict[str, list[float]],
+            sizes: list[int], single: list[float], factor: list[float], ref: float, first_fixed: bool) -> list[int]:
+    """Best-improvement swaps from ``chosen`` until none raises the set's worth (see the module docstring).
+
+    A candidate's gain next to the set is its own overlap less, for each word it shares with the
+    set, what that word already gives (``lost``); leaving sentence x out gives part of that back
+    (``back[x]``). Both are tabulated once per round for a candidate holding the word once, the
+    usual case; words a candidate holds more often are corrected one by one.
+    """
     n = len(bags)
     top = MAX_COUNT
     while True:
@@ -267,52 +284,68 @@ def _search(chosen: list[int], bags: list[Counter[str]], table: dict[str, list[f
             length += sizes[i]
             scale *= factor[i]
         best = overlap / length * scale
-        # The set without each sentence that may leave: its overlap, length and scale.
+        lost: dict[str, float] = {}  # word of the set → what it takes from a candidate holding it once
+        for t, c in counts.items():
+            tb = table[t]
+            lost[t] = tb[1] - tb[c + 1 if c + 1 < top else top] + tb[c if c < top else top]
+        # The set without each sentence that may leave: its overlap, length, scale, and per word
+        # of that sentence what a candidate holding it once would get back.
         rests = []
         for x in chosen:
             if first_fixed and x == 0:
                 continue
             rest = overlap
+            back: dict[str, float] = {}
             for t, v in bags[x].items():
                 c = counts[t]
                 tb = table[t]
                 rest -= tb[c if c < top else top] - tb[c - v if c - v < top else top]
-            rests.append((x, rest, length - sizes[x], scale / factor[x]))
-        holders: dict[str, list[tuple[int, int]]] = {}  # word of the set → (chosen sentence, its count there)
-        for x in chosen:
-            for t, v in bags[x].items():
-                holders.setdefault(t, []).append((x, v))
+                r = c - v
+                back[t] = lost[t] - (tb[1] - tb[r + 1 if r + 1 < top else top] + tb[r if r < top else top] if r else 0.0)
+            rests.append((x, rest, length - sizes[x], scale / factor[x], back, back.keys()))
         move = None
         taken = set(chosen)
+        keys = lost.keys()
         for y in range(n):
             if y in taken:
                 continue
             own, size, f = single[y], sizes[y], factor[y]
             # Its own overlap bounds its gain (E[min(c, R)] is concave in c): skip it when even
             # that cannot beat the best set so far, whichever sentence it replaced.
-            for _, rest, rest_length, rest_scale in rests:
+            for _, rest, rest_length, rest_scale, _, _ in rests:
                 if (rest + own) / (rest_length + size) * rest_scale * f > best + 1e-12:
                     break
             else:
                 continue
-            # Its gain next to the whole set, and for each x what leaving x out gives back.
-            bag = bags[y]
-            gain = own
-            back: dict[int, float] = {}
-            for t in bag.keys() & holders.keys():
-                c, v, tb = counts[t], bag[t], table[t]
-                alone = tb[v if v < top else top]
-                lost = alone - tb[c + v if c + v < top else top] + tb[c if c < top else top]
-                gain -= lost
-                for x, vx in holders[t]:
-                    r = c - vx
-                    kept = alone - tb[r + v if r + v < top else top] + tb[r if r < top else top] if r else 0.0
-                    back[x] = back.get(x, 0.0) + lost - kept
-            for x, rest, rest_length, rest_scale in rests:
-                value = (rest + gain + back.get(x, 0.0)) / (rest_length + size) * rest_scale * f
+            shared = bags[y].keys() & keys
+            gain = own - sum(map(lost.__getitem__, shared))
+            many = repeated[y]
+            for t in many.keys() & shared if many else ():
+                v, c, tb = many[t], counts[t], table[t]
+                gain += lost[t] - (tb[v if v < top else top] - tb[c + v if c + v < top else top] + tb[c if c < top else top])
+            for x, rest, rest_length, rest_scale, back, held in rests:
+                given = sum(map(back.__getitem__, held & shared))
+                if many:
+                    given += _back_many(x, many.keys() & shared & held, many, bags[x], counts, table, lost)
+                value = (rest + gain + given) / (rest_length + size) * rest_scale * f
                 if value > best + 1e-12:
                     best, move = value, (x, y)
         if move is None:
             return chosen
         x, y = move
         chosen = sorted([z for z in chosen if z != x] + [y])
+
+
+def _back_many(x: int, words: set[str], many: dict[str, int], bag: Counter[str], counts: Counter[str],
+               table: dict[str, list[float]], lost: dict[str, float]) -> float:
+    """``back[x]`` corrected for ``words`` a candidate holds ``many[t]`` times instead of once."""
+    top = MAX_COUNT
+    total = 0.0
+    for t in words:
+        v, c, tb = many[t], counts[t], table[t]
+        r = c - bag[t]
+        full = tb[v if v < top else top] - tb[c + v if c + v < top else top] + tb[c if c < top else top]
+        kept = tb[v if v < top else top] - tb[r + v if r + v < top else top] + tb[r if r < top else top] if r else 0.0
+        once_back = lost[t] - (tb[1] - tb[r + 1 if r + 1 < top else top] + tb[r if r < top else top] if r else 0.0)
+        total += (full - kept) - once_back
+    return total
