@@ -34,6 +34,13 @@ import math
 import operator
 import re
 from collections import Counter
+
+try:
+    from collections import _count_elements  # C; what Counter uses
+except ImportError:  # another Python: the same in Python
+    def _count_elements(mapping: dict, iterable) -> None:  # type: ignore[no-redef]
+        for element in iterable:
+            mapping[element] = mapping.get(element, 0) + 1
 from collections.abc import Sequence
 from itertools import chain
 
@@ -67,6 +74,7 @@ _FIRST_BIN = (0, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 6)  # first sentence 13+ → b
 _TOTAL_BIN = (0, 0, 1, 2, 3, 3, 4)  # 7+ occurrences → bin 4
 _PIECES = re.compile(r"[^\W_]+")
 _CACHE_MAX = 500_000
+_SECOND = operator.itemgetter(1)
 
 #: Stop words: a feature of the model here, and dropped from ``newsrank``'s coverage terms.
 STOP_WORDS = frozenset(
@@ -179,7 +187,13 @@ class _Expected(dict):
 
 
 _EXPECTED = _Expected()
-_SECOND = operator.itemgetter(1)
+
+
+def _bag(words: Sequence[str]) -> dict[str, int]:
+    """Each word's count: ``Counter(words)`` without its constructor's cost (most of it, for one sentence)."""
+    bag: dict[str, int] = {}
+    _count_elements(bag, words)
+    return bag
 
 
 def tokenize(sentences: Sequence[str]) -> tuple[list[list[str]], int]:
@@ -228,28 +242,52 @@ def choose(
     (what the set's worth would be if it were alone, halved): it orders the rest.
     """
     n = len(words)
-    bags = list(map(Counter, words))
-    if n:
-        types, keys = word_keys(words, bags)
-        tables = list(map(_EXPECTED.__getitem__, keys))
-        table = dict(zip(types, tables))
-        firsts = dict(zip(types, map(_SECOND, tables)))
-    else:
-        table, firsts = {}, {}
-    sizes = list(map(len, words))
+    if not n:
+        return [], []
+    bags = list(map(_bag, words))
+    total = Counter(chain.from_iterable(words))
+    # Most words appear once in the whole article. Such a word's expected counts depend only on
+    # its sentence and its flags, and no other sentence can share it: it is summed per sentence
+    # and never looked at again. Only the words of two or more occurrences get a table each.
+    again = {t for t, c in total.items() if c > 1}
+    df = Counter(chain.from_iterable(bags))
+    first: dict[str, int] = {}
+    for i in range(n - 1, -1, -1):
+        first.update(dict.fromkeys(bags[i], i))
+    lead = Counter(chain.from_iterable(words[:3]))
+    kinds = list(again)
+    keys = zip([n] * len(kinds), map(first.__getitem__, kinds), map(total.__getitem__, kinds),
+               map(lead.get, kinds), map(bags[0].get, kinds), map(df.__getitem__, kinds),
+               map(_FLAG_CACHE.__getitem__, kinds))
+    tables = list(map(_EXPECTED.__getitem__, keys))
+    table = dict(zip(kinds, tables))
+    once = dict(zip(kinds, map(_SECOND, tables)))  # P(R >= 1)
+    flags = _FLAG_CACHE.__getitem__
+    top = MAX_COUNT
     single: list[float] = []  # each sentence's expected overlap on its own
-    repeated: list[dict[str, int]] = []  # each sentence's words found in it more than once
-    for ws, bag in zip(words, bags):
-        worth = sum(map(firsts.__getitem__, ws))
-        many = {}
-        if len(bag) != len(ws):  # a word repeated within the sentence: E[min(c, R)], not c·P(R ≥ 1)
-            for t, v in bag.items():
-                if v > 1:
-                    tb = table[t]
-                    worth += tb[v if v < MAX_COUNT else MAX_COUNT] - v * tb[1]
-                    many[t] = v
+    lone: list[float] = []  # ... of its words found nowhere else
+    shared: list[set[str]] = []  # its words found elsewhere too
+    marks: list[set[str | tuple[str, int]]] = []  # the same, a word held v > 1 times as (word, v)
+    often: dict[str, set[int]] = {}  # word → the counts above 1 it has in some sentence
+    for i, bag in enumerate(bags):
+        mine = bag.keys() & again
+        alone = len(bag) - len(mine)
+        worth = sum(map(_lone_overlaps(n, i).__getitem__, map(flags, bag.keys() - mine))) if alone else 0.0
+        lone.append(worth)
+        worth += sum(map(once.__getitem__, mine))
+        mark = mine
+        if len(bag) != len(words[i]):  # a word held more than once: E[min(v, R)], not v·P(R ≥ 1)
+            mark = set(mine)
+            for t in [t for t in mine if bag[t] > 1]:
+                v, tb = bag[t], table[t]
+                worth += tb[v if v < top else top] - tb[1]
+                mark.discard(t)
+                mark.add((t, v))
+                often.setdefault(t, set()).add(v)
         single.append(worth)
-        repeated.append(many)
+        shared.append(mine)
+        marks.append(mark)
+    sizes = list(map(len, words))
     factor = [DANGLING_QUOTE if d else 1.0 for d in dangling]
     ref = REF_WORDS_PER_SENTENCE * max(k, 1)
     own = [s / (z + ref) * f for s, z, f in zip(single, sizes, factor)]
@@ -257,52 +295,88 @@ def choose(
         return list(range(n)), own
     if k <= 0:
         return [], own
-    return _search(list(range(k)), bags, repeated, table, sizes, single, factor, ref, first_fixed), own
+    return _search(list(range(k)), bags, shared, marks, often, lone, table, sizes, single, factor, ref, first_fixed), own
 
 
-def _search(chosen: list[int], bags: list[Counter[str]], repeated: list[dict[str, int]], table: dict[str, list[float]],
-            sizes: list[int], single: list[float], factor: list[float], ref: float, first_fixed: bool) -> list[int]:
+class _LoneOverlaps(dict):
+    """(n, sentence) → P(R >= 1) of a word found only in that sentence, by its flags (0-7)."""
+
+    def __missing__(self, key: tuple[int, int]) -> list[float]:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        n, i = key
+        lead, s0 = (1 if i < 3 else None), (1 if i == 0 else None)
+        value = self[key] = [_EXPECTED[n, i, 1, lead, s0, 1, flags][1] for flags in range(8)]
+        return value
+
+
+_LONE = _LoneOverlaps()
+
+
+def _lone_overlaps(n: int, i: int) -> list[float]:
+    return _LONE[n, i]
+
+
+def _search(chosen: list[int], bags: list[Counter[str]], shared: list[set[str]], marks: list[set[str | tuple[str, int]]],
+            often: dict[str, set[int]], lone: list[float], table: dict[str, list[float]], sizes: list[int],
+            single: list[float], factor: list[float], ref: float, first_fixed: bool) -> list[int]:
     """Best-improvement swaps from ``chosen`` until none raises the set's worth (see the module docstring).
 
     A candidate's gain next to the set is its own overlap less, for each word it shares with the
     set, what that word already gives (``lost``); leaving sentence x out gives part of that back
-    (``back[x]``). Both are tabulated once per round for a candidate holding the word once, the
-    usual case; words a candidate holds more often are corrected one by one.
+    (``back``). Both are tabulated once per round, by word for a candidate holding it once and
+    by (word, count) for the counts above one that occur (``marks``), so a candidate's gain is
+    a few set intersections and sums. Words of one occurrence in the article (``lone``) are
+    never shared: they only add up.
     """
     n = len(bags)
     top = MAX_COUNT
+
+    def taken_from(tb: list[float], c: int, v: int) -> float:
+        """What a word already held c times in the set takes from a candidate holding it v times."""
+        return tb[v if v < top else top] - tb[c + v if c + v < top else top] + tb[c if c < top else top] if c else 0.0
+
     while True:
-        counts: Counter[str] = Counter()
-        for i in chosen:
-            counts.update(bags[i])
+        counts: dict[str, int] = {}
         overlap = 0.0
-        for t, c in counts.items():
-            overlap += table[t][c if c < top else top]
         length = ref
         scale = 2.0
         for i in chosen:
+            bag = bags[i]
+            for t in shared[i]:
+                counts[t] = counts.get(t, 0) + bag[t]
+            overlap += lone[i]
             length += sizes[i]
             scale *= factor[i]
-        best = overlap / length * scale
-        lost: dict[str, float] = {}  # word of the set → what it takes from a candidate holding it once
+        lost: dict[str | tuple[str, int], float] = {}
         for t, c in counts.items():
             tb = table[t]
-            lost[t] = tb[1] - tb[c + 1 if c + 1 < top else top] + tb[c if c < top else top]
+            here = tb[c if c < top else top]
+            overlap += here
+            lost[t] = tb[1] - tb[c + 1 if c < top else top] + here
+            if t in often:
+                for v in often[t]:
+                    lost[t, v] = taken_from(tb, c, v)
+        best = overlap / length * scale
         # The set without each sentence that may leave: its overlap, length, scale, and per word
-        # of that sentence what a candidate holding it once would get back.
+        # of that sentence what a candidate holding it (once, or v times) would get back.
         rests = []
         for x in chosen:
             if first_fixed and x == 0:
                 continue
-            rest = overlap
-            back: dict[str, float] = {}
-            for t, v in bags[x].items():
-                c = counts[t]
-                tb = table[t]
-                rest -= tb[c if c < top else top] - tb[c - v if c - v < top else top]
-                r = c - v
-                back[t] = lost[t] - (tb[1] - tb[r + 1 if r + 1 < top else top] + tb[r if r < top else top] if r else 0.0)
-            rests.append((x, rest, length - sizes[x], scale / factor[x], back, back.keys()))
+            rest = overlap - lone[x]
+            back: dict[str | tuple[str, int], float] = {}
+            bag = bags[x]
+            for t in shared[x]:
+                vx, c, tb = bag[t], counts[t], table[t]
+                r = c - vx
+                left = tb[r if r < top else top]
+                rest -= tb[c if c < top else top] - left
+                back[t] = lost[t] - (tb[1] - tb[r + 1 if r < top else top] + left if r else 0.0)
+                if t in often:
+                    for v in often[t]:
+                        back[t, v] = lost[t, v] - taken_from(tb, r, v)
+            rests.append((rest, length - sizes[x], scale / factor[x], back, back.keys(), x))
         move = None
         taken = set(chosen)
         keys = lost.keys()
@@ -312,40 +386,18 @@ def _search(chosen: list[int], bags: list[Counter[str]], repeated: list[dict[str
             own, size, f = single[y], sizes[y], factor[y]
             # Its own overlap bounds its gain (E[min(c, R)] is concave in c): skip it when even
             # that cannot beat the best set so far, whichever sentence it replaced.
-            for _, rest, rest_length, rest_scale, _, _ in rests:
+            for rest, rest_length, rest_scale, _, _, _ in rests:
                 if (rest + own) / (rest_length + size) * rest_scale * f > best + 1e-12:
                     break
             else:
                 continue
-            shared = bags[y].keys() & keys
-            gain = own - sum(map(lost.__getitem__, shared))
-            many = repeated[y]
-            for t in many.keys() & shared if many else ():
-                v, c, tb = many[t], counts[t], table[t]
-                gain += lost[t] - (tb[v if v < top else top] - tb[c + v if c + v < top else top] + tb[c if c < top else top])
-            for x, rest, rest_length, rest_scale, back, held in rests:
-                given = sum(map(back.__getitem__, held & shared))
-                if many:
-                    given += _back_many(x, many.keys() & shared & held, many, bags[x], counts, table, lost)
-                value = (rest + gain + given) / (rest_length + size) * rest_scale * f
+            both = marks[y] & keys
+            gain = own - sum(map(lost.__getitem__, both))
+            for rest, rest_length, rest_scale, back, held, x in rests:
+                value = (rest + gain + sum(map(back.__getitem__, held & both))) / (rest_length + size) * rest_scale * f
                 if value > best + 1e-12:
                     best, move = value, (x, y)
         if move is None:
             return chosen
         x, y = move
         chosen = sorted([z for z in chosen if z != x] + [y])
-
-
-def _back_many(x: int, words: set[str], many: dict[str, int], bag: Counter[str], counts: Counter[str],
-               table: dict[str, list[float]], lost: dict[str, float]) -> float:
-    """``back[x]`` corrected for ``words`` a candidate holds ``many[t]`` times instead of once."""
-    top = MAX_COUNT
-    total = 0.0
-    for t in words:
-        v, c, tb = many[t], counts[t], table[t]
-        r = c - bag[t]
-        full = tb[v if v < top else top] - tb[c + v if c + v < top else top] + tb[c if c < top else top]
-        kept = tb[v if v < top else top] - tb[r + v if r + v < top else top] + tb[r if r < top else top] if r else 0.0
-        once_back = lost[t] - (tb[1] - tb[r + 1 if r + 1 < top else top] + tb[r if r < top else top] if r else 0.0)
-        total += (full - kept) - once_back
-    return total
