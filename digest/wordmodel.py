@@ -250,10 +250,11 @@ def choose(
     # its sentence and its flags, and no other sentence can share it: it is summed per sentence
     # and never looked at again. Only the words of two or more occurrences get a table each.
     again = {t for t, c in total.items() if c > 1}
-    df = Counter(chain.from_iterable(bags))
+    shared = [bag.keys() & again for bag in bags]  # each sentence's words found elsewhere too
+    df = Counter(chain.from_iterable(shared))
     first: dict[str, int] = {}
     for i in range(n - 1, -1, -1):
-        first.update(dict.fromkeys(bags[i], i))
+        first.update(dict.fromkeys(shared[i], i))
     lead = Counter(chain.from_iterable(words[:3]))
     kinds = list(again)
     keys = zip([n] * len(kinds), map(first.__getitem__, kinds), map(total.__getitem__, kinds),
@@ -266,13 +267,10 @@ def choose(
     top = MAX_COUNT
     single: list[float] = []  # each sentence's expected overlap on its own
     lone: list[float] = []  # ... of its words found nowhere else
-    shared: list[set[str]] = []  # its words found elsewhere too
-    marks: list[set[str | tuple[str, int]]] = []  # the same, a word held v > 1 times as (word, v)
+    marks: list[set[str | tuple[str, int]]] = []  # its shared words, one held v > 1 times as (word, v)
     often: dict[str, set[int]] = {}  # word → the counts above 1 it has in some sentence
-    for i, bag in enumerate(bags):
-        mine = bag.keys() & again
-        alone = len(bag) - len(mine)
-        worth = sum(map(_lone_overlaps(n, i).__getitem__, map(flags, bag.keys() - mine))) if alone else 0.0
+    for i, (bag, mine) in enumerate(zip(bags, shared)):
+        worth = sum(map(_lone_overlaps(n, i).__getitem__, map(flags, bag.keys() - mine))) if len(bag) > len(mine) else 0.0
         lone.append(worth)
         worth += sum(map(once.__getitem__, mine))
         mark = mine
@@ -285,7 +283,6 @@ def choose(
                 mark.add((t, v))
                 often.setdefault(t, set()).add(v)
         single.append(worth)
-        shared.append(mine)
         marks.append(mark)
     sizes = list(map(len, words))
     factor = [DANGLING_QUOTE if d else 1.0 for d in dangling]
@@ -377,6 +374,13 @@ def _search(chosen: list[int], bags: list[Counter[str]], shared: list[set[str]],
                     for v in often[t]:
                         back[t, v] = lost[t, v] - taken_from(tb, r, v)
             rests.append((rest, length - sizes[x], scale / factor[x], back, back.keys(), x))
+        # The most any leaving sentence gives back, per word: a bound that spares most candidates
+        # the exact sums below.
+        most: dict[str | tuple[str, int], float] = dict.fromkeys(lost, 0.0)
+        for _, _, _, back, _, _ in rests:
+            for key, value in back.items():
+                if value > most[key]:
+                    most[key] = value
         move = None
         taken = set(chosen)
         keys = lost.keys()
@@ -393,6 +397,12 @@ def _search(chosen: list[int], bags: list[Counter[str]], shared: list[set[str]],
                 continue
             both = marks[y] & keys
             gain = own - sum(map(lost.__getitem__, both))
+            bound = gain + sum(map(most.__getitem__, both))
+            for rest, rest_length, rest_scale, _, _, _ in rests:
+                if (rest + bound) / (rest_length + size) * rest_scale * f > best + 1e-12:
+                    break
+            else:
+                continue
             for rest, rest_length, rest_scale, back, held, x in rests:
                 value = (rest + gain + sum(map(back.__getitem__, held & both))) / (rest_length + size) * rest_scale * f
                 if value > best + 1e-12:
