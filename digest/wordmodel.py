@@ -41,8 +41,8 @@ except ImportError:  # another Python: the same in Python
     def _count_elements(mapping: dict, iterable) -> None:  # type: ignore[no-redef]
         for element in iterable:
             mapping[element] = mapping.get(element, 0) + 1
-from collections.abc import Sequence
-from itertools import chain
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 
 #: The model's constants, fitted by ``benchmarks/fit_wordmodel.py`` on the 1,000 dev articles
 #: of ``cnndm_see_dev.jsonl`` (Poisson regression, L2 alpha 1e-4), rounded to 4 decimals. Index
@@ -173,17 +173,39 @@ def expected_overlaps(mu: float) -> list[float]:
 class _Expected(dict):
     """(n, first, total, lead, s0, df, flags) → ``expected_overlaps`` of that word's mu.
 
-    Process-wide: the same keys recur across articles (most words appear once), so most words
-    cost one lookup.
+    Process-wide and bounded (``_EXPECTED_MAX``): the same keys recur across articles, the more
+    so as callers pass each count as the smallest value of its bin (``_BIN_FLOOR``), so most
+    words cost one lookup.
     """
 
     def __missing__(self, key: tuple[int, int, int, int | None, int | None, int, int]) -> list[float]:
-        if len(self) >= _CACHE_MAX:
+        if len(self) >= _EXPECTED_MAX:
             self.clear()
         n, first, total, lead, s0, df, flags = key
         rate = BIAS + sum(WEIGHTS[i] * x for i, x in feature_row(n, first, total, lead or 0, s0 or 0, df, flags))
         table = self[key] = expected_overlaps(math.exp(rate))
         return table
+
+
+#: Entries of the table cache before it starts afresh: about 40 MB at most.
+_EXPECTED_MAX = 100_000
+
+
+class _Floor(dict):
+    """A count → the smallest count of its bin in ``feature_row`` (same features, fewer keys)."""
+
+    def __init__(self, floor: Callable[[int], int]):
+        super().__init__()
+        self._floor = floor
+
+    def __missing__(self, count: int) -> int:
+        value = self[count] = self._floor(count)
+        return value
+
+
+_FIRST_FLOOR = _Floor(lambda f: (0, 1, 2, 3, 4, 5, 5, 5, 8, 8, 8, 8, 8)[f] if f < 13 else 13)
+_TOTAL_FLOOR = _Floor(lambda c: (0, 1, 2, 3, 4, 4, 6)[c] if c < 7 else 6)
+_CAP_FLOOR = _Floor(lambda c: min(c, 3))  # occurrences in the lead and in sentence 0
 
 
 _EXPECTED = _Expected()
@@ -257,9 +279,12 @@ def choose(
         first.update(dict.fromkeys(shared[i], i))
     lead = Counter(chain.from_iterable(words[:3]))
     kinds = list(again)
-    keys = zip([n] * len(kinds), map(first.__getitem__, kinds), map(total.__getitem__, kinds),
-               map(lead.get, kinds), map(bags[0].get, kinds), map(df.__getitem__, kinds),
-               map(_FLAG_CACHE.__getitem__, kinds))
+    zeros = repeat(0)
+    keys = zip(repeat(n), map(_FIRST_FLOOR.__getitem__, map(first.__getitem__, kinds)),
+               map(_TOTAL_FLOOR.__getitem__, map(total.__getitem__, kinds)),
+               map(_CAP_FLOOR.__getitem__, map(lead.get, kinds, zeros)),
+               map(_CAP_FLOOR.__getitem__, map(bags[0].get, kinds, zeros)),
+               map(df.__getitem__, kinds), map(_FLAG_CACHE.__getitem__, kinds))
     tables = list(map(_EXPECTED.__getitem__, keys))
     table = dict(zip(kinds, tables))
     once = dict(zip(kinds, map(_SECOND, tables)))  # P(R >= 1)

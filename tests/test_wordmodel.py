@@ -182,9 +182,11 @@ def test_the_news_ranker_gives_the_chosen_set_the_top_scores():
 
 
 def test_the_caches_start_afresh_when_full(monkeypatch):
-    expected = NewsRanker()(MARKET, None, count=3)
+    caches = (wordmodel._PIECE_CACHE, wordmodel._FLAG_CACHE, wordmodel._EXPECTED, wordmodel._LONE)
+    expected = NewsRanker()(MARKET, None, count=3, lede=True)  # a lede: the word model
     monkeypatch.setattr(wordmodel, "_CACHE_MAX", 5)
-    for cache in (wordmodel._PIECE_CACHE, wordmodel._FLAG_CACHE, wordmodel._EXPECTED):
+    monkeypatch.setattr(wordmodel, "_EXPECTED_MAX", 5)
+    for cache in caches:
         cache.clear()
-    assert NewsRanker()(MARKET, None, count=3) == expected
-    assert all(len(cache) <= 5 for cache in (wordmodel._PIECE_CACHE, wordmodel._FLAG_CACHE, wordmodel._EXPECTED))
+    assert NewsRanker()(MARKET, None, count=3, lede=True) == expected
+    assert all(0 < len(cache) <= 5 for cache in caches)
