@@ -112,6 +112,7 @@ def use(bias: float, weights: list[float]) -> None:
     wordmodel.BIAS = bias
     wordmodel.WEIGHTS = tuple(weights)
     wordmodel._EXPECTED.clear()
+    wordmodel._LONE.clear()
 
 
 def rouge1(item: dict, chosen: list[int]) -> float:

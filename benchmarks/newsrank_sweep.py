@@ -1,5 +1,5 @@
 """Re-run the sensitivity sweeps behind the hand-set constants of digest/newsrank.py and
-digest/wordmodel.py on the dev sets (the word model's fitted weights come from
+digest/setchoice.py on the dev sets (the word model's fitted weights come from
 benchmarks/fit_wordmodel.py).
 
 Every article goes through the product's own ingest and splitter, then our ranker with one
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from digest import newsrank, wordmodel  # noqa: E402
+from digest import newsrank, setchoice  # noqa: E402
 from digest.evaluate import rouge  # noqa: E402
 from digest.ingest import parse_article  # noqa: E402
 from digest.summarize import article_sentences, select  # noqa: E402
@@ -30,8 +30,8 @@ from digest.summarize import article_sentences, select  # noqa: E402
 SETS = ("cnndm_dev", "cnndm_see_dev", "bbc_dev")
 #: constant → (its module, the values tried)
 SWEEPS = {
-    "REF_WORDS_PER_SENTENCE": (wordmodel, (40 / 3, 45 / 3, 52 / 3, 60 / 3, 70 / 3)),
-    "DANGLING_QUOTE": (wordmodel, (0.25, 0.5, 0.75, 1.0)),
+    "REF_WORDS_PER_SENTENCE": (setchoice, (40 / 3, 45 / 3, 52 / 3, 60 / 3, 70 / 3)),
+    "DANGLING_QUOTE": (setchoice, (0.25, 0.5, 0.75, 1.0)),
     "LEN_POW_COV": (newsrank, (0.0, 0.1, 0.2, 0.25, 0.3, 0.5)),
     "SWITCH_WORDS": (newsrank, (60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 100.0)),
 }

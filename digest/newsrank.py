@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from digest import wordmodel
+from digest import setchoice, wordmodel
 
 #: Words per requested sentence assumed for a word budget (``words=``): a typical news sentence.
 LEN_PEAK = 25.0
@@ -44,7 +44,7 @@ SWITCH_WORDS = 85.0
 
 #: A quotation attributed only to a pronoun ('"…," he said.') or to no one (a sentence that is
 #: all quotation): out of context the reader cannot tell who is speaking, so a set holding one
-#: is worth ``wordmodel.DANGLING_QUOTE`` as much. ROUGE-neutral on dev; chosen for readability.
+#: is worth ``setchoice.DANGLING_QUOTE`` as much. ROUGE-neutral on dev; chosen for readability.
 _DANGLING = re.compile(
     r"""^\s*["“‘'`].*["”’'`]\s*,?\s*(?:he|she|they|it|we)\s+(?:said|says|added|adds|told|tells|explained|continued|insisted)\b"""
     r"""|^\s*(?:["“]|``)[^"“”]*(?:["”]|'')\s*$""",  # or a quotation standing alone, attributed nowhere
@@ -122,7 +122,7 @@ class NewsRanker:
         article_words, total_words = wordmodel.tokenize(sentences)
         if lede or total_words / asked >= SWITCH_WORDS:
             dangling = [_DANGLING.match(sentence) is not None for sentence in sentences]
-            chosen, own = wordmodel.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
+            chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
             for i in chosen:
                 own[i] += 1.0
             return own

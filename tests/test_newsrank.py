@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from digest import newsrank, wordmodel
+from digest import newsrank, setchoice, wordmodel
 from digest.newsrank import NewsRanker
 from digest.summarize import select
 
@@ -58,7 +58,7 @@ def reference_scores(
         asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
         article_words, _ = wordmodel.tokenize(sentences)
         dangling = [newsrank._DANGLING.match(s) is not None for s in sentences]
-        chosen, own = wordmodel.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
+        chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
         return [o + (i in chosen) for i, o in enumerate(own)]
     token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
     lengths = [max(1, sum(term is not None for term in terms)) for terms in token_terms]

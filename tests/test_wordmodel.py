@@ -1,4 +1,5 @@
-"""The word model's fast paths compute exactly the documented maths (see digest/wordmodel.py).
+"""The word model and the set choice compute exactly the documented maths (digest/wordmodel.py,
+digest/setchoice.py).
 
 Every quantity is recomputed here the slow and obvious way: features by scanning the sentences,
 a set's worth by counting the whole set again, the search by trying every swap.
@@ -13,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from digest import newsrank, wordmodel
+from digest import newsrank, setchoice, wordmodel
 from digest.newsrank import NewsRanker
 from digest.summarize import select
 from tests.test_newsrank import FESTIVAL, HARBOUR, REPEATED
@@ -75,8 +76,8 @@ def plain_expected_min(c: int, mu: float) -> float:
 def plain_worth(words: list[list[str]], chosen: tuple[int, ...], k: int, dangling: list[bool]) -> float:
     counts = Counter(w for i in chosen for w in words[i])
     overlap = sum(plain_expected_min(min(c, wordmodel.MAX_COUNT), plain_mu(words, t)) for t, c in counts.items())
-    length = sum(len(words[i]) for i in chosen) + wordmodel.REF_WORDS_PER_SENTENCE * k
-    return 2 * overlap / length * wordmodel.DANGLING_QUOTE ** sum(dangling[i] for i in chosen)
+    length = sum(len(words[i]) for i in chosen) + setchoice.REF_WORDS_PER_SENTENCE * k
+    return 2 * overlap / length * setchoice.DANGLING_QUOTE ** sum(dangling[i] for i in chosen)
 
 
 def plain_search(words: list[list[str]], k: int, dangling: list[bool], first_fixed: bool) -> list[int]:
@@ -123,7 +124,7 @@ def test_the_search_makes_the_documented_choice(name, k, first_fixed):
     article = ARTICLES[name]
     words, _ = wordmodel.tokenize(article)
     dangling = [newsrank._DANGLING.match(s) is not None for s in article]
-    chosen, own = wordmodel.choose(words, k, dangling, first_fixed=first_fixed)
+    chosen, own = setchoice.choose(words, k, dangling, first_fixed=first_fixed)
     assert chosen == plain_search(words, k, dangling, first_fixed)
     for i in range(len(article)):
         alone = plain_worth(words, (i,), k, dangling) / 2  # a sentence's own worth: half that of it alone
@@ -140,7 +141,7 @@ def test_random_articles_with_much_overlap_match_the_plain_search():
         dangling = [rng.random() < 0.2 for _ in article]
         for k in (1, 2, 3):
             for first_fixed in (False, True):
-                chosen, _ = wordmodel.choose(words, k, dangling, first_fixed=first_fixed)
+                chosen, _ = setchoice.choose(words, k, dangling, first_fixed=first_fixed)
                 expected = plain_search(words, k, dangling, first_fixed) if k < len(article) else list(range(len(article)))
                 assert chosen == expected
 
@@ -148,7 +149,7 @@ def test_random_articles_with_much_overlap_match_the_plain_search():
 def test_no_single_swap_improves_the_chosen_set():
     words, _ = wordmodel.tokenize(MARKET)
     dangling = [newsrank._DANGLING.match(s) is not None for s in MARKET]
-    chosen, _ = wordmodel.choose(words, 3, dangling)
+    chosen, _ = setchoice.choose(words, 3, dangling)
     worth = plain_worth(words, tuple(chosen), 3, dangling)
     for x, y in itertools.product(chosen, range(len(MARKET))):
         if y not in chosen:
@@ -170,7 +171,7 @@ def test_the_news_ranker_gives_the_chosen_set_the_top_scores():
         scores = ranker(MARKET, None, count=count, lede=lede)
         words, _ = wordmodel.tokenize(MARKET)
         dangling = [newsrank._DANGLING.match(s) is not None for s in MARKET]
-        chosen, own = wordmodel.choose(words, count, dangling, first_fixed=lede)
+        chosen, own = setchoice.choose(words, count, dangling, first_fixed=lede)
         assert select(MARKET, scores, count=count) == chosen
         assert all(scores[i] == own[i] + 1.0 for i in chosen)
         assert all(scores[i] == own[i] < 1.0 for i in range(len(MARKET)) if i not in chosen)
