@@ -52,6 +52,33 @@ _DANGLING = re.compile(
 )
 
 _STOP = wordmodel.STOP_WORDS
+
+
+_OPEN_CLOSE = re.compile(r"[“”\"]|``|''")
+
+
+def dangling_quotes(sentences: Sequence[str]) -> list[bool]:
+    """Which sentences are quotations a reader cannot place out of context: attributed only to a
+    pronoun or to no one (``_DANGLING``), or going on with a quotation opened in an earlier
+    sentence ('We’re doing well.”' after '… Trump said “my inclination is to get a big deal.')."""
+    flags = []
+    inside = False  # a quotation opened in an earlier sentence is still open
+    for sentence in sentences:
+        marks = _OPEN_CLOSE.findall(sentence)
+        # Opening with a quotation it does not close: the words of someone not yet named.
+        opens = bool(marks) and not inside and sentence.lstrip().startswith(marks[0]) and marks[0] != "”"
+        dangling = inside or _DANGLING.match(sentence) is not None
+        for mark in marks:
+            if mark in ("“", "``"):
+                inside = True
+            elif mark in ("”", "''"):
+                inside = False
+            else:  # a straight quote opens or closes
+                inside = not inside
+        flags.append(dangling or (opens and inside))
+    return flags
+
+
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # a token from its first to its last word character
 _ALPHA = re.compile(r"[^\W\d_]")
 
@@ -121,7 +148,7 @@ class NewsRanker:
         asked = count if count else max(1.0, (words or 3 * LEN_PEAK) / LEN_PEAK)
         article_words, total_words = wordmodel.tokenize(sentences)
         if lede or total_words / asked >= SWITCH_WORDS:
-            dangling = [_DANGLING.match(sentence) is not None for sentence in sentences]
+            dangling = dangling_quotes(sentences)
             chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
             for i in chosen:
                 own[i] += 1.0

@@ -57,7 +57,7 @@ def reference_scores(
     if not is_coverage(sentences, count=count, words=words, lede=lede):
         asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
         article_words, _ = wordmodel.tokenize(sentences)
-        dangling = [newsrank._DANGLING.match(s) is not None for s in sentences]
+        dangling = newsrank.dangling_quotes(sentences)
         chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
         return [o + (i in chosen) for i, o in enumerate(own)]
     token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
@@ -104,3 +104,24 @@ def test_the_token_cache_starts_afresh_when_full(monkeypatch):
     newsrank._TERM_CACHE.clear()
     assert NewsRanker()(HARBOUR, None, count=3) == expected
     assert len(newsrank._TERM_CACHE) <= 5
+
+
+def test_quotations_a_reader_cannot_place_are_marked_dangling():
+    # Written for this test: a quotation over three sentences, attributed in the first; one
+    # opened without a name and attributed only at its end; a quotation on its own; a pronoun's.
+    article = [
+        "The mayor spoke on Monday.",
+        "Asked about the budget, the mayor said “we will find the money.",  # attributed: fine
+        "It will not be easy.",  # inside the quotation
+        "But we will.”",  # its end
+        "“Can the pool stay open?",  # opens a quotation it does not close, no name yet
+        "Nobody knows,” she added.",
+        "“The library stays open,” said the treasurer, Ana Ruiz.",  # attributed: fine
+        '"We are pleased," he said.',  # a pronoun only
+        '"Nothing is decided."',  # attributed nowhere
+        "``the plan is sound , '' the council said .",  # the See et al. form, attributed
+        "The council meets again in March.",
+    ]
+    assert newsrank.dangling_quotes(article) == [
+        False, False, True, True, True, True, False, True, True, False, False,
+    ]
