@@ -32,6 +32,7 @@ SETS = ("cnndm_dev", "cnndm_see_dev", "bbc_dev")
 SWEEPS = {
     "REF_WORDS_PER_SENTENCE": (setchoice, (40 / 3, 45 / 3, 52 / 3, 60 / 3, 70 / 3)),
     "DANGLING_QUOTE": (setchoice, (0.25, 0.5, 0.75, 1.0)),
+    "MIN_WORDS": (newsrank, (0, 4, 6, 8, 10)),
     "LEN_POW_COV": (newsrank, (0.0, 0.1, 0.2, 0.25, 0.3, 0.5)),
     "SWITCH_WORDS": (newsrank, (60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 100.0)),
 }

@@ -57,7 +57,7 @@ def reference_scores(
     if not is_coverage(sentences, count=count, words=words, lede=lede):
         asked = count if count else max(1.0, (words or 3 * newsrank.LEN_PEAK) / newsrank.LEN_PEAK)
         article_words, _ = wordmodel.tokenize(sentences)
-        dangling = newsrank.dangling_quotes(sentences)
+        dangling = [d or len(w) < newsrank.MIN_WORDS for d, w in zip(newsrank.dangling_quotes(sentences), article_words)]
         chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), dangling, first_fixed=lede)
         return [o + (i in chosen) for i, o in enumerate(own)]
     token_terms = [[newsrank._term(t) for t in s.lower().split()] for s in sentences]
@@ -125,3 +125,14 @@ def test_quotations_a_reader_cannot_place_are_marked_dangling():
     assert newsrank.dangling_quotes(article) == [
         False, False, True, True, True, True, False, True, True, False, False,
     ]
+
+
+def test_a_fragment_halves_a_sets_worth_like_a_dangling_quotation(monkeypatch):
+    # Three short words in an article about them: worth much per word, and nothing to a reader.
+    from tests.test_wordmodel import MARKET
+
+    article = MARKET[:2] + ["The market stays."] + MARKET[2:]
+    monkeypatch.setattr(newsrank, "MIN_WORDS", 0)
+    assert 2 in select(article, NewsRanker()(article, None, count=3, lede=True), count=3)
+    monkeypatch.setattr(newsrank, "MIN_WORDS", 6)
+    assert 2 not in select(article, NewsRanker()(article, None, count=3, lede=True), count=3)

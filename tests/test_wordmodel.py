@@ -170,7 +170,7 @@ def test_the_news_ranker_gives_the_chosen_set_the_top_scores():
     for count, lede in ((1, False), (3, True)):
         scores = ranker(MARKET, None, count=count, lede=lede)
         words, _ = wordmodel.tokenize(MARKET)
-        dangling = newsrank.dangling_quotes(MARKET)
+        dangling = [d or len(w) < newsrank.MIN_WORDS for d, w in zip(newsrank.dangling_quotes(MARKET), words)]
         chosen, own = setchoice.choose(words, count, dangling, first_fixed=lede)
         assert select(MARKET, scores, count=count) == chosen
         assert all(scores[i] == own[i] + 1.0 for i in chosen)
