@@ -61,6 +61,7 @@ _STOP = wordmodel.STOP_WORDS
 
 
 _OPEN_CLOSE = re.compile(r"[“”\"]|``|''")
+_QUOTE_FIRST = frozenset("\"“‘'`")
 
 
 def dangling_quotes(sentences: Sequence[str]) -> list[bool]:
@@ -70,6 +71,12 @@ def dangling_quotes(sentences: Sequence[str]) -> list[bool]:
     flags = []
     inside = False  # a quotation opened in an earlier sentence is still open
     for sentence in sentences:
+        # Most sentences neither start with a quotation mark nor hold a double one: a few
+        # substring tests say so (``_DANGLING`` needs a quotation mark first).
+        if not inside and sentence.lstrip()[:1] not in _QUOTE_FIRST and '"' not in sentence \
+                and "“" not in sentence and "”" not in sentence and "``" not in sentence and "''" not in sentence:
+            flags.append(False)
+            continue
         marks = _OPEN_CLOSE.findall(sentence)
         # Opening with a quotation it does not close: the words of someone not yet named.
         opens = bool(marks) and not inside and sentence.lstrip().startswith(marks[0]) and marks[0] != "”"
