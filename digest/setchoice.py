@@ -39,8 +39,8 @@ except ImportError:  # another Python: the same in Python
 #: Words of a reference summary per requested sentence: the measured mean of the dev references
 #: (51.9 ROUGE words for three sentences on cnndm_see_dev, 51.3 on cnndm_dev), not tuned.
 REF_WORDS_PER_SENTENCE = 52.0 / 3
-#: The worth of a set is multiplied by this for each dangling quotation in it (see
-#: ``newsrank._DANGLING``; ROUGE-neutral on dev, kept for readability).
+#: The worth of a set is multiplied by this for each sentence in it marked ``dangling`` (see
+#: ``newsrank.dangling_quotes`` and ``newsrank.MIN_WORDS``; ROUGE-neutral on dev, for readers).
 DANGLING_QUOTE = 0.5
 
 _SECOND = operator.itemgetter(1)
@@ -58,7 +58,8 @@ def choose(
 ) -> tuple[list[int], list[float]]:
     """The ``k`` sentences to show (ascending), and each sentence's own worth in [0, 1).
 
-    ``words`` as ``wordmodel.tokenize`` gives them; ``dangling[i]`` marks a dangling quotation. A
+    ``words`` as ``wordmodel.tokenize`` gives them; ``dangling[i]`` marks a sentence that halves
+    a set's worth (``newsrank`` marks dangling quotations and fragments). A
     sentence's own worth is its expected overlap per word of itself plus the reference
     (what the set's worth would be if it were alone, halved): it orders the rest.
     """
@@ -108,7 +109,7 @@ def choose(
     return _search(list(range(k)), bags, shared, marks, often, lone, table, sizes, single, factor, ref, first_fixed), own
 
 
-def _search(chosen: list[int], bags: list[Counter[str]], shared: list[set[str]], marks: list[set[str | tuple[str, int]]],
+def _search(chosen: list[int], bags: list[dict[str, int]], shared: list[set[str]], marks: list[set[str | tuple[str, int]]],
             often: dict[str, set[int]], lone: list[float], table: dict[str, list[float]], sizes: list[int],
             single: list[float], factor: list[float], ref: float, first_fixed: bool) -> list[int]:
     """Best-improvement swaps from ``chosen`` until none raises the set's worth (see the module docstring).
