@@ -129,12 +129,7 @@ def _term(token: str) -> str | None:
         w = w[:-2]
     if len(w) < 2 or w in _STOP or _ALPHA.search(w) is None:
         return ""
-    if w[-1] == "s" and len(w) > 3:
-        if len(w) > 4 and w.endswith("ies"):
-            return w[:-3] + "y"
-        if not w.endswith(("ss", "us", "is")):
-            return w[:-1]
-    return w
+    return wordmodel.stem(w)
 
 
 def _tf(count: int) -> float:

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from itertools import chain, repeat
 
 #: The model's constants, fitted by ``benchmarks/fit_wordmodel.py`` on the 1,000 dev articles
@@ -70,8 +71,9 @@ mr mrs ms""".split()
 )
 
 
-def _stem(word: str) -> str:
-    """Light plural stemming (as ``newsrank`` does for its terms)."""
+def stem(word: str) -> str:
+    """Light plural stemming ("councils" → "council", "cities" → "city"; "news", "bus" stay), for
+    the model's words here and ``newsrank``'s terms."""
     if word[-1] == "s" and len(word) > 3:
         if len(word) > 4 and word.endswith("ies"):
             return word[:-3] + "y"
@@ -80,30 +82,34 @@ def _stem(word: str) -> str:
     return word
 
 
-class _Pieces(dict):
-    """Lowercased whitespace token → its words (a tuple; empty for punctuation). Bounded."""
+class _Cache(dict):
+    """A process-wide memo: ``make(key)`` on a miss. With ``bound`` (read at each miss, so tests
+    can lower it) it starts afresh once it holds that many entries."""
 
-    def __missing__(self, token: str) -> tuple[str, ...]:
-        if len(self) >= _CACHE_MAX:
+    def __init__(self, make: Callable[[Any], Any], bound: Callable[[], int] | None = None):
+        super().__init__()
+        self._make = make
+        self._bound = bound
+
+    def __missing__(self, key: Any) -> Any:
+        if self._bound is not None and len(self) >= self._bound():
             self.clear()
-        words = tuple(_stem(w) for w in _PIECES.findall(token))
-        self[token] = words
-        return words
+        value = self[key] = self._make(key)
+        return value
 
 
-class _Flags(dict):
-    """Word → its fixed features as bits: 1 a stop word, 2 a number, 4 one or two characters."""
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= _CACHE_MAX:
-            self.clear()
-        flags = (1 if word in STOP_WORDS else 0) | (2 if word.isdigit() else 0) | (4 if len(word) <= 2 else 0)
-        self[word] = flags
-        return flags
+def _words_of(token: str) -> tuple[str, ...]:
+    """A lowercased whitespace token's words (empty for punctuation)."""
+    return tuple(stem(w) for w in _PIECES.findall(token))
 
 
-_PIECE_CACHE = _Pieces()
-_FLAG_CACHE = _Flags()
+def _flags_of(word: str) -> int:
+    """A word's fixed features as bits: 1 a stop word, 2 a number, 4 one or two characters."""
+    return (1 if word in STOP_WORDS else 0) | (2 if word.isdigit() else 0) | (4 if len(word) <= 2 else 0)
+
+
+_PIECE_CACHE = _Cache(_words_of, lambda: _CACHE_MAX)
+_FLAG_CACHE = _Cache(_flags_of, lambda: _CACHE_MAX)
 
 
 def feature_row(n: int, first: int, total: int, lead: int, s0: int, df: int, flags: int) -> list[tuple[int, float]]:
@@ -111,7 +117,7 @@ def feature_row(n: int, first: int, total: int, lead: int, s0: int, df: int, fla
 
     ``n`` sentences in the article; the word first appears in sentence ``first``, ``total``
     times in all, ``lead`` times in sentences 0-2, ``s0`` times in sentence 0, in ``df``
-    sentences; ``flags`` as ``_Flags`` gives them.
+    sentences; ``flags`` as ``word_flags`` gives them.
     """
     stop = flags & 1
     row = [
@@ -146,45 +152,22 @@ def expected_overlaps(mu: float) -> list[float]:
     return out
 
 
-class _Expected(dict):
-    """(n, first, total, lead, s0, df, flags) → ``expected_overlaps`` of that word's mu.
-
-    Process-wide and bounded (``_EXPECTED_MAX``): the same keys recur across articles, the more
-    so as callers pass each count as the smallest value of its bin (``_BIN_FLOOR``), so most
-    words cost one lookup.
-    """
-
-    def __missing__(self, key: tuple[int, int, int, int | None, int | None, int, int]) -> list[float]:
-        if len(self) >= _EXPECTED_MAX:
-            self.clear()
-        n, first, total, lead, s0, df, flags = key
-        rate = BIAS + sum(WEIGHTS[i] * x for i, x in feature_row(n, first, total, lead or 0, s0 or 0, df, flags))
-        table = self[key] = expected_overlaps(math.exp(rate))
-        return table
+def _table_of(key: tuple[int, int, int, int | None, int | None, int, int]) -> list[float]:
+    """(n, first, total, lead, s0, df, flags) → ``expected_overlaps`` of that word's mu."""
+    n, first, total, lead, s0, df, flags = key
+    rate = BIAS + sum(WEIGHTS[i] * x for i, x in feature_row(n, first, total, lead or 0, s0 or 0, df, flags))
+    return expected_overlaps(math.exp(rate))
 
 
 #: Entries of the table cache before it starts afresh: about 40 MB at most.
 _EXPECTED_MAX = 100_000
-
-
-class _Floor(dict):
-    """A count → the smallest count of its bin in ``feature_row`` (same features, fewer keys)."""
-
-    def __init__(self, floor: Callable[[int], int]):
-        super().__init__()
-        self._floor = floor
-
-    def __missing__(self, count: int) -> int:
-        value = self[count] = self._floor(count)
-        return value
-
-
-_FIRST_FLOOR = _Floor(lambda f: (0, 1, 2, 3, 4, 5, 5, 5, 8, 8, 8, 8, 8)[f] if f < 13 else 13)
-_TOTAL_FLOOR = _Floor(lambda c: (0, 1, 2, 3, 4, 4, 6)[c] if c < 7 else 6)
-_CAP_FLOOR = _Floor(lambda c: min(c, 3))  # occurrences in the lead and in sentence 0
-
-
-_EXPECTED = _Expected()
+#: The same keys recur across articles, the more so as callers pass each count as the smallest
+#: value of its bin (the floors below), so most words cost one lookup.
+_EXPECTED = _Cache(_table_of, lambda: _EXPECTED_MAX)
+#: A count → the smallest count of its bin in ``feature_row`` (same features, fewer keys).
+_FIRST_FLOOR = _Cache(lambda f: (0, 1, 2, 3, 4, 5, 5, 5, 8, 8, 8, 8, 8)[f] if f < 13 else 13)
+_TOTAL_FLOOR = _Cache(lambda c: (0, 1, 2, 3, 4, 4, 6)[c] if c < 7 else 6)
+_CAP_FLOOR = _Cache(lambda c: min(c, 3))  # occurrences in the lead and in sentence 0
 
 
 def tokenize(sentences: Sequence[str]) -> tuple[list[list[str]], int]:
@@ -200,7 +183,7 @@ def tokenize(sentences: Sequence[str]) -> tuple[list[list[str]], int]:
 
 
 def word_keys(words: Sequence[Sequence[str]], bags: Sequence[Counter[str]]) -> tuple[list[str], list[tuple]]:
-    """The article's distinct words, and for each what the model knows of it (``_Expected``'s key:
+    """The article's distinct words, and for each what the model knows of it (the table cache's key:
     sentences, first sentence, occurrences, in sentences 0-2, in sentence 0, sentences holding
     it, flags; absent counts are None). ``words`` per sentence, ``bags`` their Counters."""
     n = len(words)
@@ -245,19 +228,14 @@ def shared_tables(n: int, words: Sequence[Sequence[str]], first_bag: dict[str, i
     return list(map(_EXPECTED.__getitem__, keys))
 
 
-class _LoneOverlaps(dict):
+def _lone_of(key: tuple[int, int]) -> list[float]:
     """(n, sentence) → P(R >= 1) of a word found only in that sentence, by its flags (0-7)."""
-
-    def __missing__(self, key: tuple[int, int]) -> list[float]:
-        if len(self) >= _CACHE_MAX:
-            self.clear()
-        n, i = key
-        lead, s0 = (1 if i < 3 else None), (1 if i == 0 else None)
-        value = self[key] = [_EXPECTED[n, i, 1, lead, s0, 1, flags][1] for flags in range(8)]
-        return value
+    n, i = key
+    lead, s0 = (1 if i < 3 else None), (1 if i == 0 else None)
+    return [_EXPECTED[n, i, 1, lead, s0, 1, flags][1] for flags in range(8)]
 
 
-_LONE = _LoneOverlaps()
+_LONE = _Cache(_lone_of, lambda: _CACHE_MAX)
 
 
 def lone_overlaps(n: int, i: int) -> list[float]:
