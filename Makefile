@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: digest test setup bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py digest/_setchoice.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -138,7 +138,14 @@ def _tf(count: int) -> float:
 
 
 class NewsRanker:
-    """Scores sentences for news summaries (see the module docstring); built once, reused."""
+    """Scores sentences for news summaries (see the module docstring); built once, reused.
+
+    ``pure_python`` keeps the set choice in Python even where its C version is built (the same
+    summaries, several times slower: for tests and comparisons).
+    """
+
+    def __init__(self, *, pure_python: bool = False):
+        self._pure_python = pure_python
 
     def __call__(
         self,
@@ -154,10 +161,10 @@ class NewsRanker:
             return []
         # Sentences asked for: the count, or a word budget in typical news sentences.
         asked = count if count else max(1.0, (words or 3 * LEN_PEAK) / LEN_PEAK)
-        article_words, total_words = wordmodel.tokenize(sentences)
-        if lede or total_words / asked >= SWITCH_WORDS:
-            unusable = [d or len(w) < MIN_WORDS for d, w in zip(dangling_quotes(sentences), article_words)]
-            chosen, own = setchoice.choose(article_words, count or max(1, round(asked)), unusable, first_fixed=lede)
+        article = setchoice.analyse(sentences, pure_python=self._pure_python)
+        if lede or article.tokens / asked >= SWITCH_WORDS:
+            unusable = [d or size < MIN_WORDS for d, size in zip(dangling_quotes(sentences), article.sizes)]
+            chosen, own = article.choose(count or max(1, round(asked)), unusable, first_fixed=lede)
             for i in chosen:
                 own[i] += 1.0
             return own

@@ -22,8 +22,10 @@ the chosen sentences. Pure Python; no third-party imports.
 from __future__ import annotations
 
 import operator
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 
 from digest import wordmodel
@@ -44,6 +46,44 @@ REF_WORDS_PER_SENTENCE = 52.0 / 3
 DANGLING_QUOTE = 0.5
 
 _SECOND = operator.itemgetter(1)
+
+#: The same maths in C (``digest/_setchoice.c``), several times faster; built when digest is
+#: installed where a C compiler is found. Without it, or with ``DIGEST_PURE_PYTHON=1`` in the
+#: environment, the Python here runs: the same summaries (tests/test_native.py).
+try:
+    if os.environ.get("DIGEST_PURE_PYTHON"):
+        raise ImportError("DIGEST_PURE_PYTHON is set")
+    from digest import _setchoice as native
+except ImportError:
+    native = None
+else:
+    native.configure(wordmodel.BIAS, wordmodel.WEIGHTS, MAX_COUNT, REF_WORDS_PER_SENTENCE, DANGLING_QUOTE,
+                     sorted(wordmodel.STOP_WORDS))
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """An article's words as the set choice needs them (``analyse``): ``tokens``, its whitespace
+    tokens holding a letter or digit; ``sizes``, each sentence's length in words."""
+
+    tokens: int
+    sizes: list[int]
+    _choose: Callable[[int, Sequence[bool], bool], tuple[list[int], list[float]]]
+
+    def choose(self, k: int, dangling: Sequence[bool], *, first_fixed: bool = False) -> tuple[list[int], list[float]]:
+        """``choose`` on these words."""
+        return self._choose(k, dangling, first_fixed)
+
+
+def analyse(sentences: Sequence[str], *, pure_python: bool = False) -> Analysis:
+    """The article's words and counts, ready for ``Analysis.choose``: in C where it is built (unless
+    ``pure_python``), else ``wordmodel.tokenize`` and ``choose`` here."""
+    if native is not None and not pure_python:
+        tokens, sizes, handle = native.analyse(sentences)
+        return Analysis(tokens, sizes, lambda k, dangling, fixed: native.choose(handle, k, dangling, fixed))
+    words, tokens = wordmodel.tokenize(sentences)
+    return Analysis(tokens, list(map(len, words)),
+                    lambda k, dangling, fixed: choose(words, k, dangling, first_fixed=fixed))
 
 
 def _bag(words: Sequence[str]) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """The word model and the set choice compute exactly the documented maths (digest/wordmodel.py,
-digest/setchoice.py).
+digest/setchoice.py), in Python and in C (digest/_setchoice.c, where built).
 
 Every quantity is recomputed here the slow and obvious way: features by scanning the sentences,
 a set's worth by counting the whole set again, the search by trying every swap.
@@ -104,6 +104,18 @@ def plain_search(words: list[list[str]], k: int, dangling: list[bool], first_fix
 ARTICLES = {"market": MARKET, "harbour": HARBOUR, "festival": FESTIVAL, "repeated": REPEATED}
 
 
+@pytest.fixture(params=["python", "native"])
+def pure_python(request) -> bool:
+    """Each test below runs on the Python modules and on the C extension."""
+    if request.param == "native" and setchoice.native is None:
+        pytest.skip("digest._setchoice (C) is not built here; test_native.py requires it in CI")
+    return request.param == "python"
+
+
+def choose(article, k, dangling, first_fixed=False, *, pure_python):
+    return setchoice.analyse(article, pure_python=pure_python).choose(k, dangling, first_fixed=first_fixed)
+
+
 @pytest.mark.parametrize("name", ARTICLES)
 def test_words_and_expected_counts_follow_the_documented_model(name):
     article = ARTICLES[name]
@@ -120,18 +132,18 @@ def test_words_and_expected_counts_follow_the_documented_model(name):
 @pytest.mark.parametrize("name", ARTICLES)
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 @pytest.mark.parametrize("first_fixed", [False, True], ids=["free", "lede"])
-def test_the_search_makes_the_documented_choice(name, k, first_fixed):
+def test_the_search_makes_the_documented_choice(name, k, first_fixed, pure_python):
     article = ARTICLES[name]
     words, _ = wordmodel.tokenize(article)
     dangling = [newsrank._DANGLING.match(s) is not None for s in article]
-    chosen, own = setchoice.choose(words, k, dangling, first_fixed=first_fixed)
+    chosen, own = choose(article, k, dangling, first_fixed, pure_python=pure_python)
     assert chosen == plain_search(words, k, dangling, first_fixed)
     for i in range(len(article)):
         alone = plain_worth(words, (i,), k, dangling) / 2  # a sentence's own worth: half that of it alone
         assert own[i] == pytest.approx(alone, rel=1e-9)
 
 
-def test_random_articles_with_much_overlap_match_the_plain_search():
+def test_random_articles_with_much_overlap_match_the_plain_search(pure_python):
     # A small vocabulary makes sentences share many words, repeats within one, and near-ties.
     rng = random.Random(7)
     vocabulary = ["the", "a", "of", "market", "council", "square", "bus", "station", "2019", "vote", "move", "is"]
@@ -141,15 +153,15 @@ def test_random_articles_with_much_overlap_match_the_plain_search():
         dangling = [rng.random() < 0.2 for _ in article]
         for k in (1, 2, 3):
             for first_fixed in (False, True):
-                chosen, _ = setchoice.choose(words, k, dangling, first_fixed=first_fixed)
+                chosen, _ = choose(article, k, dangling, first_fixed, pure_python=pure_python)
                 expected = plain_search(words, k, dangling, first_fixed) if k < len(article) else list(range(len(article)))
                 assert chosen == expected
 
 
-def test_no_single_swap_improves_the_chosen_set():
+def test_no_single_swap_improves_the_chosen_set(pure_python):
     words, _ = wordmodel.tokenize(MARKET)
     dangling = [newsrank._DANGLING.match(s) is not None for s in MARKET]
-    chosen, _ = setchoice.choose(words, 3, dangling)
+    chosen, _ = choose(MARKET, 3, dangling, pure_python=pure_python)
     worth = plain_worth(words, tuple(chosen), 3, dangling)
     for x, y in itertools.product(chosen, range(len(MARKET))):
         if y not in chosen:
@@ -164,14 +176,14 @@ def test_a_dangling_quotation_halves_a_sets_worth():
     assert newsrank._DANGLING.match(MARKET[2])
 
 
-def test_the_news_ranker_gives_the_chosen_set_the_top_scores():
-    ranker = NewsRanker()
+def test_the_news_ranker_gives_the_chosen_set_the_top_scores(pure_python):
+    ranker = NewsRanker(pure_python=pure_python)
     # MARKET has about 120 words: one sentence of it is a short summary, three a lede only if asked.
     for count, lede in ((1, False), (3, True)):
         scores = ranker(MARKET, None, count=count, lede=lede)
         words, _ = wordmodel.tokenize(MARKET)
         dangling = [d or len(w) < newsrank.MIN_WORDS for d, w in zip(newsrank.dangling_quotes(MARKET), words)]
-        chosen, own = setchoice.choose(words, count, dangling, first_fixed=lede)
+        chosen, own = choose(MARKET, count, dangling, lede, pure_python=pure_python)
         assert select(MARKET, scores, count=count) == chosen
         assert all(scores[i] == own[i] + 1.0 for i in chosen)
         assert all(scores[i] == own[i] < 1.0 for i in range(len(MARKET)) if i not in chosen)
@@ -183,11 +195,13 @@ def test_the_news_ranker_gives_the_chosen_set_the_top_scores():
 
 
 def test_the_caches_start_afresh_when_full(monkeypatch):
+    # The Python modules' caches (the C extension keeps none: it computes each table afresh).
     caches = (wordmodel._PIECE_CACHE, wordmodel._FLAG_CACHE, wordmodel._EXPECTED, wordmodel._LONE)
-    expected = NewsRanker()(MARKET, None, count=3, lede=True)  # a lede: the word model
+    ranker = NewsRanker(pure_python=True)
+    expected = ranker(MARKET, None, count=3, lede=True)  # a lede: the word model
     monkeypatch.setattr(wordmodel, "_CACHE_MAX", 5)
     monkeypatch.setattr(wordmodel, "_EXPECTED_MAX", 5)
     for cache in caches:
         cache.clear()
-    assert NewsRanker()(MARKET, None, count=3, lede=True) == expected
+    assert ranker(MARKET, None, count=3, lede=True) == expected
     assert all(0 < len(cache) <= 5 for cache in caches)

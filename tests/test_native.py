@@ -1,0 +1,139 @@
+"""The C extension (digest/_setchoice.c) gives the same summaries as the Python modules it speeds up.
+
+The Python (digest/wordmodel.py, digest/setchoice.py) is the reference, checked against the
+documented maths in test_wordmodel.py. Here the two are run side by side: on the dev sets'
+real articles, on random text with odd Unicode, and at the edges (no words, k of 0 or n).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest import newsrank, setchoice
+from digest.ingest import parse_article
+from digest.summarize import article_sentences
+from tests.conftest import ROOT, run_digest, shared_path
+from tests.test_newsrank import FESTIVAL
+from tests.test_wordmodel import MARKET
+
+
+def _compiler() -> str | None:
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(cc)
+
+
+def test_the_extension_is_built_where_a_c_compiler_is():
+    # `pip install -e .` builds it (setup.py, optional=True). Where no compiler is found the
+    # Python runs instead; CI's machines have gcc, so there this must hold.
+    if _compiler() is None:
+        pytest.skip("no C compiler here: digest runs its pure-Python set choice (same summaries)")
+    assert setchoice.native is not None, "digest._setchoice is not built: run `pip install -e .` again"
+
+
+native_only = pytest.mark.skipif(setchoice.native is None, reason="digest._setchoice (C) is not built here")
+
+
+def both(sentences, k, dangling, first_fixed):
+    a = setchoice.analyse(sentences)
+    b = setchoice.analyse(sentences, pure_python=True)
+    return a, b, a.choose(k, dangling, first_fixed=first_fixed), b.choose(k, dangling, first_fixed=first_fixed)
+
+
+def assert_same(sentences, k, dangling, first_fixed):
+    a, b, (chosen_c, own_c), (chosen_py, own_py) = both(sentences, k, dangling, first_fixed)
+    assert (a.tokens, a.sizes) == (b.tokens, b.sizes)
+    assert chosen_c == chosen_py
+    assert own_c == pytest.approx(own_py, rel=1e-12, abs=1e-15)
+
+
+@native_only
+@pytest.mark.parametrize("name", ["cnndm_dev.jsonl", "bbc_dev.jsonl", "cnndm_see_dev.jsonl"])
+def test_same_choices_on_the_dev_articles(name):
+    path = shared_path("eval", name)
+    with open(path, encoding="utf-8") as handle:
+        items = [json.loads(line) for line in handle if line.strip()][:400]
+    for item in items:
+        sentences = article_sentences(parse_article(item["article"]))
+        sizes = setchoice.analyse(sentences, pure_python=True).sizes
+        unusable = [d or s < newsrank.MIN_WORDS for d, s in zip(newsrank.dangling_quotes(sentences), sizes)]
+        for k, first_fixed in ((3, False), (3, True), (item["sentences"], False), (8, True)):
+            assert_same(sentences, k, unusable, first_fixed)
+
+
+ODD = st.lists(
+    st.one_of(
+        st.sampled_from(list("aeiou stSIEUíİßǅﬁ_-'’.,\"“”\t\n\u00a0\u2028٣੩²½") + ["ies", "ss", "us", " is ", "cities"]),
+        st.characters(max_codepoint=0x2FFFF),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@native_only
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(ODD, max_size=12), st.integers(-1, 6), st.booleans(), st.randoms(use_true_random=False))
+def test_same_words_and_choices_on_odd_text(sentences, k, first_fixed, rng):
+    # Dotted capital I lowers to two characters, ß and ligatures stay, digits of other scripts
+    # are numbers, the underscore joins nothing, and a sentence may hold no word at all.
+    dangling = [rng.random() < 0.3 for _ in sentences]
+    assert_same(sentences, k, dangling, first_fixed)
+
+
+@native_only
+def test_many_repeats_and_small_vocabularies_agree():
+    import random
+
+    rng = random.Random(3)
+    vocabulary = ["the", "a", "market", "markets", "cities", "city", "bus", "2019", "x", "councils"]
+    for _ in range(200):
+        article = [" ".join(rng.choices(vocabulary, k=rng.randint(0, 30))) for _ in range(rng.randint(1, 25))]
+        dangling = [rng.random() < 0.2 for _ in article]
+        for k in (1, 3, 6):
+            assert_same(article, k, dangling, rng.random() < 0.5)
+
+
+@native_only
+def test_edges_and_bad_arguments():
+    empty = setchoice.analyse([])
+    assert (empty.tokens, empty.sizes, empty.choose(3, [])) == (0, [], ([], []))
+    market = setchoice.analyse(MARKET)
+    assert market.choose(0, [False] * len(MARKET))[0] == []
+    assert market.choose(len(MARKET) + 5, [False] * len(MARKET))[0] == list(range(len(MARKET)))
+    with pytest.raises(TypeError):
+        setchoice.analyse(["a sentence", 7])
+    with pytest.raises(ValueError):
+        market.choose(3, [False])  # one flag per sentence
+    with pytest.raises(ValueError):
+        setchoice.native.choose("not a handle", 3, [], False)
+
+
+@native_only
+def test_the_ranker_scores_alike_both_ways():
+    for article in (MARKET, FESTIVAL):
+        for kwargs in ({"count": 1}, {"count": 3, "lede": True}, {"words": 60}):
+            c = newsrank.NewsRanker()(article, None, **kwargs)
+            py = newsrank.NewsRanker(pure_python=True)(article, None, **kwargs)
+            assert c == pytest.approx(py, rel=1e-12)
+
+
+def test_digest_pure_python_switches_the_extension_off(tmp_path):
+    script = "from digest import setchoice; print(setchoice.native is None)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGEST_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+    # And the command line summarizes the same either way.
+    article = tmp_path / "market.txt"
+    article.write_text("Market moves to the bus station\n\n" + " ".join(MARKET * 3) + "\n", encoding="utf-8")
+    runs = [run_digest("summarize", str(article), "--sentences", "2", env=extra)
+            for extra in ({}, {"DIGEST_PURE_PYTHON": "1"})]
+    assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.strip()
