@@ -13,7 +13,8 @@ download), so its time is the ranking alone. Two ratios are printed:
 * whole pipeline: ours end to end vs the same read/clean/split followed by LexRank.
 
 Peak RSS (``resource.getrusage``) is printed after each stage; it only ever grows, so ours is
-measured first. Exits cleanly when the evaluation data is absent. Prints numbers; asserts nothing.
+measured first. Whether the set choice ran in C (``digest._setchoice``, built on install where a
+compiler is found) or in Python is printed too; ``DIGEST_PURE_PYTHON=1`` measures the latter. Exits cleanly when the evaluation data is absent. Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from digest import ingest  # noqa: E402
+from digest import ingest, setchoice  # noqa: E402
 from digest.models import Article  # noqa: E402
 from digest.summarize import DEFAULT_ALGORITHM, article_sentences, get_scorer, select  # noqa: E402
 
@@ -107,6 +108,8 @@ def main() -> int:
     mix = ", ".join(f"{sum(1 for s, _ in texts if s == name)} {name}" for name in dict.fromkeys(s for s, _ in texts))
     print(f"{n:,} articles ({mix}); {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print("set choice: " + ("in C (digest._setchoice)" if setchoice.native else
+                            "pure Python (digest._setchoice not built, or DIGEST_PURE_PYTHON set)"))
     with tempfile.TemporaryDirectory(prefix="digest-speed-") as tmp:
         paths = []
         for i, (_, text) in enumerate(texts):
