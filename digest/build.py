@@ -48,8 +48,9 @@ def summarize_files(
     Each batch of files is summarized as soon as it is read. Returns the articles, the skipped
     inputs, one summary per article and each article's fingerprint (for ``dedup.group_indices``).
     """
-    with Workers(settings.output.jobs, start_worker, (settings.summary.algorithm,)) as workers:
-        summaries = SummaryWork(workers, settings, None, lede=lede)
+    # Nothing is composed: the summaries' sentence terms (and the stemmer) are not needed.
+    with Workers(settings.output.jobs, start_worker, (settings.summary.algorithm, False)) as workers:
+        summaries = SummaryWork(workers, settings, None, lede=lede, terms=False)
         articles, skipped, prints = _read_inputs(paths, settings, None, workers, on_articles=summaries.start)
         taken = summaries.take(articles, None, progress)
         made = [taken.get(i) for i in range(len(articles))]

@@ -24,11 +24,13 @@ from digest.summarize import get_scorer, summarize_article
 Progress = Callable[[int], None]
 
 
-def start_worker(algorithm: str) -> None:
-    """Build the scorer (sumy's are slow to import) and load the stemmer (importing nltk takes
-    0.2 s) before any article: in the parent when workers are forked, else in each worker."""
+def start_worker(algorithm: str, terms: bool = True) -> None:
+    """Build the scorer (sumy's are slow to import) and, for work that needs sentence terms, load
+    the stemmer (importing nltk takes 0.2 s) before any article: in the parent when workers are
+    forked, else in each worker."""
     get_scorer(algorithm)
-    dedup.sentence_terms("Workers start with the stemmer loaded.")
+    if terms:
+        dedup.sentence_terms("Workers start with the stemmer loaded.")
 
 
 def _summarize_one(article: Article, algorithm: str, count: int, words: int, lede: bool) -> Summary:
@@ -39,9 +41,14 @@ def _summarize_one(article: Article, algorithm: str, count: int, words: int, led
 Summarized = tuple[Summaries, list[tuple[frozenset[str], ...]]]
 
 
-def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool) -> Summarized:
-    """Summaries of ``articles``, with their sentences' terms (in a worker process or here)."""
+def _summarize_chunk(articles: Sequence[Article], algorithm: str, count: int, words: int, lede: bool,
+                     terms: bool = True) -> Summarized:
+    """Summaries of ``articles``, with their sentences' terms unless not ``terms`` (in a worker
+    process or here). New sentences' terms cost about as much as the summaries: only composing
+    a digest needs them."""
     made = Summaries(_summarize_one(a, algorithm, count, words, lede) for a in articles)
+    if not terms:
+        return made, [()] * len(made)
     return made, [tuple(dedup.sentence_terms(s.text) for s in summary.sentences) for summary in made]
 
 
@@ -81,16 +88,19 @@ class SummaryWork:
     #: Articles per chunk made ahead: small, so that little of what grouping cancels has started.
     AHEAD_CHUNK = 16
 
-    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool):
+    def __init__(self, workers: Workers, settings: Settings, cache: BuildCache | None, *, lede: bool,
+                 terms: bool = True):
         # lede=True: summaries as digest entries show them (see digest.summarize.Scorer). Builds
         # ask for those and are the only users of the cache, so it never holds anything else.
+        # terms=False: the summaries' sentence terms are not needed (nothing is composed).
         self._workers = workers
         self._cache = cache
         summary = settings.summary
         self._how = (summary.algorithm, summary.sentences, summary.words)
         self._lede = lede
         self._chunk = functools.partial(_summarize_chunk, algorithm=summary.algorithm, count=summary.sentences,
-                                        words=summary.words, lede=lede)
+                                        words=summary.words, lede=lede, terms=terms)
+        self._terms = terms
         self._started: dict[int, tuple[Future[Summarized], int]] = {}  # by id() of the article
         self._alive: list[Article] = []  # keeps every started article, and so its id(), alive
 
@@ -146,7 +156,7 @@ class SummaryWork:
             for future in unstarted:
                 self._workers.cancel(future)
             for article in new:
-                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words, self._lede)
+                (summary,), (terms,) = _summarize_chunk([article], algorithm, count, words, self._lede, self._terms)
                 taken._add(article, summary, terms)
                 if progress:
                     progress(1)
