@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
+from digest import render
 from digest.models import Article, Digest, Sentence, Skipped, Story, Summary
 from digest.render import RenderError, fit_for_email, render_digest, render_index
+from tests.conftest import ROOT
 
 HEADING = "Daily digest — Saturday, 21 November 2026"
 HOSTILE_TAG = "<script>alert(1)</script>"
@@ -373,6 +378,35 @@ def test_a_users_template_overrides_the_project_one(tmp_path):
     rendered = render_digest(make_digest(), tmp_path)
     assert rendered.text == f"{HEADING}: 3\n"
     assert HEADING in rendered.html  # the project's template is still used for HTML
+
+
+def test_compiled_templates_are_kept_between_runs_and_an_edited_one_is_recompiled(tmp_path):
+    # Each run is a new process (as each `digest` command is): the first compiles the templates
+    # and keeps the bytecode; a later run with the template edited must render the new text.
+    cache = tmp_path / "bytecode"
+    cache.mkdir()
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    script = (
+        "import sys, jinja2\n"
+        "from digest import render\n"
+        "render._bytecode_cache = lambda: jinja2.FileSystemBytecodeCache(sys.argv[2])\n"
+        "from tests.test_render import make_digest\n"
+        "print(render.render_digest(make_digest(), sys.argv[1]).text, end='')\n"
+    )
+
+    def run() -> str:
+        out = subprocess.run([sys.executable, "-c", script, str(templates), str(cache)], cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
+        return out.stdout
+
+    (templates / "digest.txt.j2").write_text("first: {{ digest.stories|length }}\n")
+    assert run() == "first: 3\n"
+    kept = sorted(p.name for p in cache.iterdir())
+    assert kept  # the compiled templates were stored
+    (templates / "digest.txt.j2").write_text("second: {{ digest.stories|length }}\n")
+    assert run() == "second: 3\n"
+    assert render._bytecode_cache() is not None  # the real one: jinja2's private folder in the temp dir
 
 
 def test_template_errors_are_render_errors(tmp_path):
