@@ -299,6 +299,11 @@ analyse(PyObject *module, PyObject *arg)
         lowered[i] = PyObject_CallMethod(s, "lower", NULL);
         if (lowered[i] == NULL)
             goto done;
+        if (!PyUnicode_Check(lowered[i])) { /* a str subclass may return anything: not read as a str */
+            PyErr_Format(PyExc_TypeError, "a sentence's lower() must return str, not %.100s",
+                         Py_TYPE(lowered[i])->tp_name);
+            goto done;
+        }
         chars += PyUnicode_GET_LENGTH(lowered[i]);
     }
 

@@ -137,3 +137,34 @@ def test_digest_pure_python_switches_the_extension_off(tmp_path):
             for extra in ({}, {"DIGEST_PURE_PYTHON": "1"})]
     assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
     assert runs[0].stdout == runs[1].stdout and runs[0].stdout.strip()
+
+
+# Inputs built to break the C: odd str subclasses, flags whose truth runs code, very long text.
+
+
+@native_only
+def test_a_lower_that_returns_no_str_is_a_clear_type_error():
+    # The C calls a str subclass's own lower(), as the Python does; what comes back must be a
+    # str before its characters are read (the Python fails too, on the int's missing split()).
+    class Numeric(str):
+        def lower(self):
+            return 10**400
+
+    with pytest.raises(TypeError, match=r"lower\(\) must return str, not int"):
+        setchoice.analyse(["Traders met on Monday", Numeric("THE MARKET")])
+
+
+@native_only
+def test_a_str_subclass_is_lowered_and_fails_as_in_the_python():
+    class Renamed(str):
+        def lower(self):
+            return "the council moved the market to the bus station"
+
+    class Broken(str):
+        def lower(self):
+            raise KeyError("no lower case here")
+
+    assert_same([*MARKET[:2], Renamed("Something Else")], 1, [False] * 3, False)
+    for pure in (False, True):
+        with pytest.raises(KeyError, match="no lower case"):
+            setchoice.analyse([MARKET[0], Broken("X")], pure_python=pure)
