@@ -80,6 +80,20 @@ is_stop_word(const Py_UCS4 *s, Py_ssize_t len, uint64_t h)
     }
 }
 
+/* The items of `arg` as a tuple. Python code runs while they are read (a float's __float__, a str
+ * subclass's lower(), a flag's __bool__) and may empty a list the caller passed, and reading on
+ * would then read freed memory. A tuple of our own cannot change under us. */
+static PyObject *
+items_of(PyObject *arg, const char *message)
+{
+    PyObject *seq = PySequence_Fast(arg, message);
+    if (seq == NULL || PyTuple_CheckExact(seq))
+        return seq;
+    PyObject *tuple = PyList_AsTuple(seq);
+    Py_DECREF(seq);
+    return tuple;
+}
+
 static PyObject *
 configure(PyObject *module, PyObject *args)
 {
@@ -92,7 +106,7 @@ configure(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "max_count must be between 1 and 1000");
         return NULL;
     }
-    PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
+    PyObject *fast = items_of(weights, "weights must be a sequence");
     if (fast == NULL)
         return NULL;
     if (PySequence_Fast_GET_SIZE(fast) != N_WEIGHTS) {
@@ -270,7 +284,7 @@ analyse(PyObject *module, PyObject *arg)
         PyErr_SetString(PyExc_RuntimeError, "digest._setchoice is not configured");
         return NULL;
     }
-    PyObject *seq = PySequence_Fast(arg, "sentences must be a sequence of str");
+    PyObject *seq = items_of(arg, "sentences must be a sequence of str");
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -508,7 +522,7 @@ choose(PyObject *module, PyObject *args)
     if (a == NULL)
         return NULL;
     Py_ssize_t n = a->n;
-    PyObject *unusable = PySequence_Fast(unusable_arg, "unusable must be a sequence");
+    PyObject *unusable = items_of(unusable_arg, "unusable must be a sequence");
     if (unusable == NULL)
         return NULL;
     if (PySequence_Fast_GET_SIZE(unusable) != n) {

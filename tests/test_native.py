@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest import newsrank, setchoice
+from digest import newsrank, setchoice, wordmodel
 from digest.ingest import parse_article
 from digest.summarize import article_sentences
 from tests.conftest import ROOT, run_digest, shared_path
@@ -168,3 +168,60 @@ def test_a_str_subclass_is_lowered_and_fails_as_in_the_python():
     for pure in (False, True):
         with pytest.raises(KeyError, match="no lower case"):
             setchoice.analyse([MARKET[0], Broken("X")], pure_python=pure)
+
+
+def _configure_as_setchoice_does(weights=wordmodel.WEIGHTS):
+    setchoice.native.configure(wordmodel.BIAS, weights, wordmodel.MAX_COUNT, setchoice.REF_WORDS_PER_SENTENCE,
+                               setchoice.DANGLING_QUOTE, sorted(wordmodel.STOP_WORDS))
+
+
+@native_only
+def test_code_that_empties_the_callers_lists_meanwhile_changes_nothing():
+    # lower(), __bool__ and __float__ run Python code in the middle of the C's reading; each here
+    # empties the list being read. The C reads the items it was given.
+    sentences = []
+
+    class Emptying(str):
+        def lower(self):
+            sentences.clear()
+            return str.lower(self)
+
+    sentences[:] = [Emptying(MARKET[0]), *MARKET[1:]]
+    tokens, sizes, _ = setchoice.native.analyse(sentences)
+    market = setchoice.analyse(MARKET)
+    assert (tokens, sizes) == (market.tokens, market.sizes)
+
+    flags = []
+
+    class Unflagging:
+        def __bool__(self):
+            flags.clear()
+            return False
+
+    flags[:] = [Unflagging()] + [False] * (len(MARKET) - 1)
+    assert market.choose(2, flags) == market.choose(2, [False] * len(MARKET))
+
+    weights = []
+
+    class Unweighting:
+        def __float__(self):
+            weights.clear()
+            return wordmodel.WEIGHTS[0]
+
+    weights[:] = [Unweighting(), *wordmodel.WEIGHTS[1:]]
+    try:
+        _configure_as_setchoice_does(weights)
+        assert setchoice.analyse(MARKET).choose(2, [False] * len(MARKET)) == market.choose(2, [False] * len(MARKET))
+    finally:
+        _configure_as_setchoice_does()
+
+
+@native_only
+def test_a_flag_whose_truth_raises_fails_as_in_the_python():
+    class NoTruth:
+        def __bool__(self):
+            raise ZeroDivisionError("no truth")
+
+    for pure in (False, True):
+        with pytest.raises(ZeroDivisionError, match="no truth"):
+            setchoice.analyse(MARKET, pure_python=pure).choose(2, [False, NoTruth()] + [False] * (len(MARKET) - 2))
