@@ -537,8 +537,8 @@ choose(PyObject *module, PyObject *args)
     char *taken = PyMem_Calloc((size_t)n + 1, 1);
     Py_ssize_t kk = k < 0 ? 0 : (k > n ? n : k);
     Py_ssize_t *chosen = PyMem_Malloc(((size_t)kk + 1) * sizeof(Py_ssize_t));
-    double *value = PyMem_Malloc(((size_t)kk * (size_t)n + 1) * sizeof(double));
-    if (!factor || !own || !counts || !taken || !chosen || !value) {
+    double *value = NULL; /* [k * n], only for the search: k >= n asks for every sentence */
+    if (!factor || !own || !counts || !taken || !chosen) {
         PyErr_NoMemory();
         goto done;
     }
@@ -558,6 +558,11 @@ choose(PyObject *module, PyObject *args)
             chosen[m++] = i;
     }
     else if (k > 0) {
+        value = PyMem_Malloc((size_t)k * (size_t)n * sizeof(double));
+        if (value == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
         for (Py_ssize_t i = 0; i < k; i++) {
             chosen[m++] = i;
             taken[i] = 1;

@@ -225,3 +225,13 @@ def test_a_flag_whose_truth_raises_fails_as_in_the_python():
     for pure in (False, True):
         with pytest.raises(ZeroDivisionError, match="no truth"):
             setchoice.analyse(MARKET, pure_python=pure).choose(2, [False, NoTruth()] + [False] * (len(MARKET) - 2))
+
+
+@native_only
+def test_asking_for_more_sentences_than_there_are_takes_no_search_memory():
+    # k >= n returns every sentence without a search; the C still set aside a k × n matrix for
+    # one, n² doubles for a million asked (320 GB here: a MemoryError where the Python answers).
+    n = 200_000
+    _, sizes, handle = setchoice.native.analyse(["Traders moved."] * n)
+    chosen, own = setchoice.native.choose(handle, 10**6, [False] * n, False)
+    assert chosen == list(range(n)) and len(own) == n and sizes[0] == 2
