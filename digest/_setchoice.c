@@ -185,7 +185,7 @@ typedef struct {
     Py_ssize_t *sizes;    /* [n] words per sentence */
     Py_ssize_t *bag_at;   /* [n + 1] where each sentence's distinct words start in bag_word */
     Py_ssize_t *bag_word; /* distinct words of each sentence, in order of first occurrence */
-    int *bag_count;       /* how often the sentence holds each */
+    Py_ssize_t *bag_count; /* how often the sentence holds each (an int could wrap on > 2**31) */
     double *tables;       /* [nwords * (top + 1)] E[min(c, R_w)] */
     int top;
 } Analysis;
@@ -318,12 +318,19 @@ analyse(PyObject *module, PyObject *arg)
                          Py_TYPE(lowered[i])->tp_name);
             goto done;
         }
-        chars += PyUnicode_GET_LENGTH(lowered[i]);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(lowered[i]);
+        if (len > PY_SSIZE_T_MAX - chars) /* one string n times over, say: more than memory holds */
+            goto nomemory;
+        chars += len;
     }
 
     /* Words: copies of their characters in buf (each distinct word once), an id per word. */
-    /* A sentence of `len` characters holds at most (len + 1) / 2 words (runs apart). */
-    Py_ssize_t cap = (chars + n) / 2 + 2;
+    /* A sentence of `len` characters holds at most (len + 1) / 2 words (runs apart). Bounded so
+     * that no size below overflows: the slot table alone would take more memory than exists. */
+    size_t most = ((size_t)chars + (size_t)n) / 2 + 2;
+    if (most > (size_t)PY_SSIZE_T_MAX / 32)
+        goto nomemory;
+    Py_ssize_t cap = (Py_ssize_t)most;
     size_t table_size = 16;
     while (table_size < (size_t)cap * 2)
         table_size <<= 1;
@@ -405,7 +412,9 @@ analyse(PyObject *module, PyObject *arg)
     pos = PyMem_Malloc(((size_t)nwords + 1) * sizeof(Py_ssize_t));
     a->bag_at = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_ssize_t));
     a->bag_word = PyMem_Malloc(((size_t)nocc + 1) * sizeof(Py_ssize_t));
-    a->bag_count = PyMem_Malloc(((size_t)nocc + 1) * sizeof(int));
+    a->bag_count = PyMem_Malloc(((size_t)nocc + 1) * sizeof(Py_ssize_t));
+    if ((size_t)nwords + 1 > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)(top + 1))
+        goto nomemory;
     a->tables = PyMem_Malloc(((size_t)nwords + 1) * (size_t)(top + 1) * sizeof(double));
     if (!first || !total || !df || !lead || !s0 || !last || !pos || !a->bag_at || !a->bag_word || !a->bag_count || !a->tables)
         goto nomemory;
@@ -494,14 +503,14 @@ done:
 /* The overlap a sentence's words add to (sign +1) or take from (sign -1) a set whose word
  * counts are `counts`, which it updates when `apply`. */
 static inline double
-shift(const Analysis *a, Py_ssize_t i, int *counts, int sign, int apply)
+shift(const Analysis *a, Py_ssize_t i, Py_ssize_t *counts, int sign, int apply)
 {
     const int top = a->top;
     const double *tables = a->tables;
     double delta = 0.0;
     for (Py_ssize_t b = a->bag_at[i]; b < a->bag_at[i + 1]; b++) {
         Py_ssize_t w = a->bag_word[b];
-        int c = counts[w], d = c + sign * a->bag_count[b];
+        Py_ssize_t c = counts[w], d = c + sign * a->bag_count[b];
         const double *t = tables + w * (top + 1);
         delta += t[d < top ? d : top] - t[c < top ? c : top];
         if (apply)
@@ -533,7 +542,7 @@ choose(PyObject *module, PyObject *args)
     PyObject *result = NULL, *chosen_list = NULL, *own_list = NULL;
     double *factor = PyMem_Malloc(((size_t)n + 1) * sizeof(double));
     double *own = PyMem_Malloc(((size_t)n + 1) * sizeof(double));
-    int *counts = PyMem_Calloc((size_t)a->nwords + 1, sizeof(int));
+    Py_ssize_t *counts = PyMem_Calloc((size_t)a->nwords + 1, sizeof(Py_ssize_t));
     char *taken = PyMem_Calloc((size_t)n + 1, 1);
     Py_ssize_t kk = k < 0 ? 0 : (k > n ? n : k);
     Py_ssize_t *chosen = PyMem_Malloc(((size_t)kk + 1) * sizeof(Py_ssize_t));
@@ -558,7 +567,8 @@ choose(PyObject *module, PyObject *args)
             chosen[m++] = i;
     }
     else if (k > 0) {
-        value = PyMem_Malloc((size_t)k * (size_t)n * sizeof(double));
+        if ((size_t)k <= (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)n)
+            value = PyMem_Malloc((size_t)k * (size_t)n * sizeof(double));
         if (value == NULL) {
             PyErr_NoMemory();
             goto done;
@@ -569,7 +579,7 @@ choose(PyObject *module, PyObject *args)
         }
         for (;;) {
             double overlap = 0.0, length = ref, scale = 2.0;
-            memset(counts, 0, (size_t)a->nwords * sizeof(int));
+            memset(counts, 0, (size_t)a->nwords * sizeof(Py_ssize_t));
             for (Py_ssize_t j = 0; j < m; j++) {
                 Py_ssize_t i = chosen[j];
                 overlap += shift(a, i, counts, +1, 1);
