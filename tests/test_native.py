@@ -235,3 +235,44 @@ def test_asking_for_more_sentences_than_there_are_takes_no_search_memory():
     _, sizes, handle = setchoice.native.analyse(["Traders moved."] * n)
     chosen, own = setchoice.native.choose(handle, 10**6, [False] * n, False)
     assert chosen == list(range(n)) and len(own) == n and sizes[0] == 2
+
+
+@native_only
+def test_very_long_words_and_sentences_agree():
+    import random
+
+    rng = random.Random(7)
+    article = [
+        "x" * 200_000,  # one word, no space
+        "w" * 199_997 + "ies",  # ... stemmed to ...y
+        " ".join(rng.choice("abcdefgh") for _ in range(50_000)),  # 50,000 one-letter words
+        "-" * 100_000,  # no word at all
+        "market " * 20_000,  # one word far above MAX_COUNT times
+        *MARKET,
+    ]
+    for k in (1, 3):
+        assert_same(article, k, [i == 2 for i in range(len(article))], k == 3)
+
+
+@native_only
+@pytest.mark.parametrize("k", [-10**6, -1, 0, 1, 10**6, 2**62])
+def test_any_k_agrees_on_an_article_and_on_none(k):
+    assert_same(MARKET, k, [i % 3 == 1 for i in range(len(MARKET))], False)
+    assert_same([], k, [], False)
+    assert_same(["", "...", " \t "], k, [True, False, True], True)
+
+
+@native_only
+def test_a_handle_chooses_alike_again_and_after_configure():
+    import datetime
+
+    market = setchoice.analyse(MARKET)
+    flags = [False] * len(MARKET)
+    first = market.choose(3, flags)
+    _configure_as_setchoice_does()
+    with pytest.raises(TypeError):  # a failed configure keeps the constants it had
+        setchoice.native.configure(wordmodel.BIAS, wordmodel.WEIGHTS, 6, 1.0, 0.5, ["fine", 3])
+    assert [market.choose(3, flags) for _ in range(3)] == [first] * 3
+    assert setchoice.analyse(MARKET).choose(3, flags) == first
+    with pytest.raises(ValueError):  # a capsule, but not ours
+        setchoice.native.choose(datetime.datetime_CAPI, 3, flags, False)
