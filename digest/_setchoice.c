@@ -80,6 +80,20 @@ is_stop_word(const Py_UCS4 *s, Py_ssize_t len, uint64_t h)
     }
 }
 
+/* The items of `arg` as a tuple. Python code runs while they are read (a float's __float__, a str
+ * subclass's lower(), a flag's __bool__) and may empty a list the caller passed, and reading on
+ * would then read freed memory. A tuple of our own cannot change under us. */
+static PyObject *
+items_of(PyObject *arg, const char *message)
+{
+    PyObject *seq = PySequence_Fast(arg, message);
+    if (seq == NULL || PyTuple_CheckExact(seq))
+        return seq;
+    PyObject *tuple = PyList_AsTuple(seq);
+    Py_DECREF(seq);
+    return tuple;
+}
+
 static PyObject *
 configure(PyObject *module, PyObject *args)
 {
@@ -92,7 +106,7 @@ configure(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "max_count must be between 1 and 1000");
         return NULL;
     }
-    PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
+    PyObject *fast = items_of(weights, "weights must be a sequence");
     if (fast == NULL)
         return NULL;
     if (PySequence_Fast_GET_SIZE(fast) != N_WEIGHTS) {
@@ -171,7 +185,7 @@ typedef struct {
     Py_ssize_t *sizes;    /* [n] words per sentence */
     Py_ssize_t *bag_at;   /* [n + 1] where each sentence's distinct words start in bag_word */
     Py_ssize_t *bag_word; /* distinct words of each sentence, in order of first occurrence */
-    int *bag_count;       /* how often the sentence holds each */
+    Py_ssize_t *bag_count; /* how often the sentence holds each (an int could wrap on > 2**31) */
     double *tables;       /* [nwords * (top + 1)] E[min(c, R_w)] */
     int top;
 } Analysis;
@@ -270,7 +284,7 @@ analyse(PyObject *module, PyObject *arg)
         PyErr_SetString(PyExc_RuntimeError, "digest._setchoice is not configured");
         return NULL;
     }
-    PyObject *seq = PySequence_Fast(arg, "sentences must be a sequence of str");
+    PyObject *seq = items_of(arg, "sentences must be a sequence of str");
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -299,12 +313,24 @@ analyse(PyObject *module, PyObject *arg)
         lowered[i] = PyObject_CallMethod(s, "lower", NULL);
         if (lowered[i] == NULL)
             goto done;
-        chars += PyUnicode_GET_LENGTH(lowered[i]);
+        if (!PyUnicode_Check(lowered[i])) { /* a str subclass may return anything: not read as a str */
+            PyErr_Format(PyExc_TypeError, "a sentence's lower() must return str, not %.100s",
+                         Py_TYPE(lowered[i])->tp_name);
+            goto done;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(lowered[i]);
+        if (len > PY_SSIZE_T_MAX - chars) /* one string n times over, say: more than memory holds */
+            goto nomemory;
+        chars += len;
     }
 
     /* Words: copies of their characters in buf (each distinct word once), an id per word. */
-    /* A sentence of `len` characters holds at most (len + 1) / 2 words (runs apart). */
-    Py_ssize_t cap = (chars + n) / 2 + 2;
+    /* A sentence of `len` characters holds at most (len + 1) / 2 words (runs apart). Bounded so
+     * that no size below overflows: the slot table alone would take more memory than exists. */
+    size_t most = ((size_t)chars + (size_t)n) / 2 + 2;
+    if (most > (size_t)PY_SSIZE_T_MAX / 32)
+        goto nomemory;
+    Py_ssize_t cap = (Py_ssize_t)most;
     size_t table_size = 16;
     while (table_size < (size_t)cap * 2)
         table_size <<= 1;
@@ -386,7 +412,9 @@ analyse(PyObject *module, PyObject *arg)
     pos = PyMem_Malloc(((size_t)nwords + 1) * sizeof(Py_ssize_t));
     a->bag_at = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_ssize_t));
     a->bag_word = PyMem_Malloc(((size_t)nocc + 1) * sizeof(Py_ssize_t));
-    a->bag_count = PyMem_Malloc(((size_t)nocc + 1) * sizeof(int));
+    a->bag_count = PyMem_Malloc(((size_t)nocc + 1) * sizeof(Py_ssize_t));
+    if ((size_t)nwords + 1 > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)(top + 1))
+        goto nomemory;
     a->tables = PyMem_Malloc(((size_t)nwords + 1) * (size_t)(top + 1) * sizeof(double));
     if (!first || !total || !df || !lead || !s0 || !last || !pos || !a->bag_at || !a->bag_word || !a->bag_count || !a->tables)
         goto nomemory;
@@ -475,14 +503,14 @@ done:
 /* The overlap a sentence's words add to (sign +1) or take from (sign -1) a set whose word
  * counts are `counts`, which it updates when `apply`. */
 static inline double
-shift(const Analysis *a, Py_ssize_t i, int *counts, int sign, int apply)
+shift(const Analysis *a, Py_ssize_t i, Py_ssize_t *counts, int sign, int apply)
 {
     const int top = a->top;
     const double *tables = a->tables;
     double delta = 0.0;
     for (Py_ssize_t b = a->bag_at[i]; b < a->bag_at[i + 1]; b++) {
         Py_ssize_t w = a->bag_word[b];
-        int c = counts[w], d = c + sign * a->bag_count[b];
+        Py_ssize_t c = counts[w], d = c + sign * a->bag_count[b];
         const double *t = tables + w * (top + 1);
         delta += t[d < top ? d : top] - t[c < top ? c : top];
         if (apply)
@@ -503,7 +531,7 @@ choose(PyObject *module, PyObject *args)
     if (a == NULL)
         return NULL;
     Py_ssize_t n = a->n;
-    PyObject *unusable = PySequence_Fast(unusable_arg, "unusable must be a sequence");
+    PyObject *unusable = items_of(unusable_arg, "unusable must be a sequence");
     if (unusable == NULL)
         return NULL;
     if (PySequence_Fast_GET_SIZE(unusable) != n) {
@@ -514,12 +542,12 @@ choose(PyObject *module, PyObject *args)
     PyObject *result = NULL, *chosen_list = NULL, *own_list = NULL;
     double *factor = PyMem_Malloc(((size_t)n + 1) * sizeof(double));
     double *own = PyMem_Malloc(((size_t)n + 1) * sizeof(double));
-    int *counts = PyMem_Calloc((size_t)a->nwords + 1, sizeof(int));
+    Py_ssize_t *counts = PyMem_Calloc((size_t)a->nwords + 1, sizeof(Py_ssize_t));
     char *taken = PyMem_Calloc((size_t)n + 1, 1);
     Py_ssize_t kk = k < 0 ? 0 : (k > n ? n : k);
     Py_ssize_t *chosen = PyMem_Malloc(((size_t)kk + 1) * sizeof(Py_ssize_t));
-    double *value = PyMem_Malloc(((size_t)kk * (size_t)n + 1) * sizeof(double));
-    if (!factor || !own || !counts || !taken || !chosen || !value) {
+    double *value = NULL; /* [k * n], only for the search: k >= n asks for every sentence */
+    if (!factor || !own || !counts || !taken || !chosen) {
         PyErr_NoMemory();
         goto done;
     }
@@ -539,13 +567,19 @@ choose(PyObject *module, PyObject *args)
             chosen[m++] = i;
     }
     else if (k > 0) {
+        if ((size_t)k <= (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)n)
+            value = PyMem_Malloc((size_t)k * (size_t)n * sizeof(double));
+        if (value == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
         for (Py_ssize_t i = 0; i < k; i++) {
             chosen[m++] = i;
             taken[i] = 1;
         }
         for (;;) {
             double overlap = 0.0, length = ref, scale = 2.0;
-            memset(counts, 0, (size_t)a->nwords * sizeof(int));
+            memset(counts, 0, (size_t)a->nwords * sizeof(Py_ssize_t));
             for (Py_ssize_t j = 0; j < m; j++) {
                 Py_ssize_t i = chosen[j];
                 overlap += shift(a, i, counts, +1, 1);

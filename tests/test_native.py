@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest import newsrank, setchoice
+from digest import newsrank, setchoice, wordmodel
 from digest.ingest import parse_article
 from digest.summarize import article_sentences
 from tests.conftest import ROOT, run_digest, shared_path
@@ -137,3 +137,142 @@ def test_digest_pure_python_switches_the_extension_off(tmp_path):
             for extra in ({}, {"DIGEST_PURE_PYTHON": "1"})]
     assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
     assert runs[0].stdout == runs[1].stdout and runs[0].stdout.strip()
+
+
+# Inputs built to break the C: odd str subclasses, flags whose truth runs code, very long text.
+
+
+@native_only
+def test_a_lower_that_returns_no_str_is_a_clear_type_error():
+    # The C calls a str subclass's own lower(), as the Python does; what comes back must be a
+    # str before its characters are read (the Python fails too, on the int's missing split()).
+    class Numeric(str):
+        def lower(self):
+            return 10**400
+
+    with pytest.raises(TypeError, match=r"lower\(\) must return str, not int"):
+        setchoice.analyse(["Traders met on Monday", Numeric("THE MARKET")])
+
+
+@native_only
+def test_a_str_subclass_is_lowered_and_fails_as_in_the_python():
+    class Renamed(str):
+        def lower(self):
+            return "the council moved the market to the bus station"
+
+    class Broken(str):
+        def lower(self):
+            raise KeyError("no lower case here")
+
+    assert_same([*MARKET[:2], Renamed("Something Else")], 1, [False] * 3, False)
+    for pure in (False, True):
+        with pytest.raises(KeyError, match="no lower case"):
+            setchoice.analyse([MARKET[0], Broken("X")], pure_python=pure)
+
+
+def _configure_as_setchoice_does(weights=wordmodel.WEIGHTS):
+    setchoice.native.configure(wordmodel.BIAS, weights, wordmodel.MAX_COUNT, setchoice.REF_WORDS_PER_SENTENCE,
+                               setchoice.DANGLING_QUOTE, sorted(wordmodel.STOP_WORDS))
+
+
+@native_only
+def test_code_that_empties_the_callers_lists_meanwhile_changes_nothing():
+    # lower(), __bool__ and __float__ run Python code in the middle of the C's reading; each here
+    # empties the list being read. The C reads the items it was given.
+    sentences = []
+
+    class Emptying(str):
+        def lower(self):
+            sentences.clear()
+            return str.lower(self)
+
+    sentences[:] = [Emptying(MARKET[0]), *MARKET[1:]]
+    tokens, sizes, _ = setchoice.native.analyse(sentences)
+    market = setchoice.analyse(MARKET)
+    assert (tokens, sizes) == (market.tokens, market.sizes)
+
+    flags = []
+
+    class Unflagging:
+        def __bool__(self):
+            flags.clear()
+            return False
+
+    flags[:] = [Unflagging()] + [False] * (len(MARKET) - 1)
+    assert market.choose(2, flags) == market.choose(2, [False] * len(MARKET))
+
+    weights = []
+
+    class Unweighting:
+        def __float__(self):
+            weights.clear()
+            return wordmodel.WEIGHTS[0]
+
+    weights[:] = [Unweighting(), *wordmodel.WEIGHTS[1:]]
+    try:
+        _configure_as_setchoice_does(weights)
+        assert setchoice.analyse(MARKET).choose(2, [False] * len(MARKET)) == market.choose(2, [False] * len(MARKET))
+    finally:
+        _configure_as_setchoice_does()
+
+
+@native_only
+def test_a_flag_whose_truth_raises_fails_as_in_the_python():
+    class NoTruth:
+        def __bool__(self):
+            raise ZeroDivisionError("no truth")
+
+    for pure in (False, True):
+        with pytest.raises(ZeroDivisionError, match="no truth"):
+            setchoice.analyse(MARKET, pure_python=pure).choose(2, [False, NoTruth()] + [False] * (len(MARKET) - 2))
+
+
+@native_only
+def test_asking_for_more_sentences_than_there_are_takes_no_search_memory():
+    # k >= n returns every sentence without a search; the C still set aside a k × n matrix for
+    # one, n² doubles for a million asked (320 GB here: a MemoryError where the Python answers).
+    n = 200_000
+    _, sizes, handle = setchoice.native.analyse(["Traders moved."] * n)
+    chosen, own = setchoice.native.choose(handle, 10**6, [False] * n, False)
+    assert chosen == list(range(n)) and len(own) == n and sizes[0] == 2
+
+
+@native_only
+def test_very_long_words_and_sentences_agree():
+    import random
+
+    rng = random.Random(7)
+    article = [
+        "x" * 200_000,  # one word, no space
+        "w" * 199_997 + "ies",  # ... stemmed to ...y
+        " ".join(rng.choice("abcdefgh") for _ in range(50_000)),  # 50,000 one-letter words
+        "-" * 100_000,  # no word at all
+        "market " * 20_000,  # one word far above MAX_COUNT times
+        *MARKET,
+    ]
+    for k in (1, 3):
+        assert_same(article, k, [i == 2 for i in range(len(article))], k == 3)
+
+
+@native_only
+@pytest.mark.parametrize("k", [-10**6, -1, 0, 1, 10**6, 2**62])
+def test_any_k_agrees_on_an_article_and_on_none(k):
+    assert_same(MARKET, k, [i % 3 == 1 for i in range(len(MARKET))], False)
+    assert_same([], k, [], False)
+    assert_same(["", "...", " \t "], k, [True, False, True], True)
+
+
+@native_only
+def test_a_handle_chooses_alike_again_and_after_configure():
+    import datetime
+
+    market = setchoice.analyse(MARKET)
+    flags = [False] * len(MARKET)
+    first = market.choose(3, flags)
+    _configure_as_setchoice_does()
+    with pytest.raises(TypeError):  # a failed configure keeps the constants it had
+        setchoice.native.configure(wordmodel.BIAS, wordmodel.WEIGHTS, 6, 1.0, 0.5, ["fine", 3])
+    assert [market.choose(3, flags) for _ in range(3)] == [first] * 3
+    assert setchoice.analyse(MARKET).choose(3, flags) == first
+    with pytest.raises(ValueError):  # a capsule, but not ours
+        setchoice.native.choose(datetime.datetime_CAPI, 3, flags, False)
