@@ -98,8 +98,20 @@ class DigestGroup(click.Group):
             ctx.exit(1)
 
 
+def _core() -> str:
+    """Which summarizer core this install runs, for --version (without importing it)."""
+    import importlib.util
+    import os
+
+    if os.environ.get("DIGEST_PURE_PYTHON"):
+        return "summarizer core in pure Python: DIGEST_PURE_PYTHON is set"
+    if importlib.util.find_spec("digest._setchoice") is None:
+        return "summarizer core in pure Python: the C extension is not built"
+    return "summarizer core in C"
+
+
 @click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="digest")
+@click.version_option(__version__, prog_name="digest", message=f"%(prog)s, version %(version)s ({_core()})")
 @click.option(
     "--config",
     "config_path",

@@ -54,6 +54,14 @@ def test_version():
     assert invoke("--version").output.startswith("digest, version ")
 
 
+def test_version_says_which_summarizer_core_runs():
+    from digest import setchoice
+
+    expected = "summarizer core in C" if setchoice.native is not None else "summarizer core in pure Python"
+    assert expected in run_digest("--version").stdout.decode()
+    assert "pure Python: DIGEST_PURE_PYTHON is set" in run_digest("--version", env={"DIGEST_PURE_PYTHON": "1"}).stdout.decode()
+
+
 # -- summarize ------------------------------------------------------------------------------------
 
 
