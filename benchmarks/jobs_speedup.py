@@ -12,9 +12,11 @@ digest/parallel.py), on articles from ../shared/eval:
   lexrank (best of two turns each: a run takes seconds).
 
 Speed-ups only show what the machine has to give: the load average and the speed-up of plain
-busy loops (the ceiling, lowered by other processes competing for the cores) are printed
-before and after, and each case's CPU seconds with 1 and N jobs (equal: no overhead). Exits
-cleanly when the evaluation data is absent. Prints numbers; asserts nothing.
+busy loops (lowered by other processes competing for the cores) are printed before and after,
+and for summarizing the speed-up of independent processes that share the articles without any
+communication (the ceiling for this very work on this machine); so is each case's CPU seconds
+with 1 and N jobs (equal: no overhead). Exits cleanly when the evaluation data is absent.
+Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -88,6 +90,38 @@ def machine_speedup(jobs: int, work: int = 3_000_000) -> float:
     return serial / parallel
 
 
+_HALVES: list = []
+
+
+def _summarize_share(share: int) -> None:
+    summarize_all(_HALVES[share], algorithm=DEFAULT_ALGORITHM, count=3)
+
+
+def independent_speedup(articles: list, jobs: int, repeat: int) -> float:
+    """The ceiling for summarizing on this machine now: ``jobs`` forked processes that each
+    summarize their share of ``articles`` (already in their memory) and send nothing back, against
+    one process doing all. Two processes busy at once run each article slower than one alone
+    (shared caches, memory bandwidth, perhaps two hyperthreads of one core), which no scheduling
+    of ours can win back."""
+    import multiprocessing
+
+    _HALVES[:] = [articles[i::jobs] for i in range(jobs)]
+    context = multiprocessing.get_context("fork")
+    one = many = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        summarize_all(articles, algorithm=DEFAULT_ALGORITHM, count=3)
+        one = min(one, time.perf_counter() - start)
+        start = time.perf_counter()
+        processes = [context.Process(target=_summarize_share, args=(i,)) for i in range(jobs)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        many = min(many, time.perf_counter() - start)
+    return one / many
+
+
 def report(label: str, one: tuple[float, float], many: tuple[float, float], jobs: int) -> None:
     """One line: wall-clock times, the speed-up, and the CPU each used (equal CPU: no overhead)."""
     print(f"{label:<31} 1 job {one[0]:6.2f} s   {jobs} jobs {many[0]:6.2f} s   speed-up {one[0] / many[0]:4.2f}x "
@@ -120,6 +154,8 @@ def main() -> int:
         return lambda: summarize_all(articles, algorithm=DEFAULT_ALGORITHM, count=3, jobs=jobs)
 
     report(f"summarize_all ({DEFAULT_ALGORITHM})", *best_of([run(1), run(args.jobs)], args.repeat), args.jobs)
+    print(f"  the ceiling: {args.jobs} independent processes summarizing a share each, nothing sent back: "
+          f"{independent_speedup(articles, args.jobs, args.repeat):.2f}x")
 
     root = Path(tempfile.mkdtemp(prefix="digest-jobs-"))
     try:
