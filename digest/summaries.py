@@ -68,7 +68,7 @@ def summarize_all(
     The longest articles go first and the chunks shrink towards the end (``digest.parallel``),
     so the processes finish together.
     """
-    with Workers(jobs, start_worker, (algorithm,)) as workers:
+    with Workers(jobs, start_worker, (algorithm, False)) as workers:  # no terms: nothing is composed
         return workers.map(functools.partial(_summarize_one, algorithm=algorithm, count=count, words=words, lede=lede),
                            articles, sizes=[len(a.body) for a in articles], progress=progress,
                            chunk_type=Articles, result_type=Summaries)
