@@ -5,8 +5,10 @@ Usage: python benchmarks/jobs_speedup.py [--eval DIR] [--articles N] [--jobs N]
 Times, with 1 and with --jobs processes (default 2: this one and one worker, see
 digest/parallel.py), on articles from ../shared/eval:
 
-* ``summarize_all`` (what `digest summarize` and `digest build` run) on --articles parsed articles
-  with the default algorithm;
+* ``summarize_all`` (the library call that summarizes a list of parsed articles) on --articles
+  articles with the default algorithm;
+* ``summarize_files`` (what `digest summarize FILES` runs: read, fingerprint for story groups,
+  summarize) on the same articles written to files;
 * a whole `digest build` (library call, no cache) of those articles written to a seeds folder;
 * ``evaluate`` (what `digest eval` runs) on 200 items of cnndm_dev/bbc_dev with news, lead and
   lexrank (best of two turns each: a run takes seconds).
@@ -37,7 +39,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from digest.build import build, summarize_all  # noqa: E402
+from digest.build import build, summarize_all, summarize_files  # noqa: E402
 from digest.config import Settings  # noqa: E402
 from digest.evaluate import evaluate, load_dataset  # noqa: E402
 from digest.ingest import parse_article  # noqa: E402
@@ -124,7 +126,7 @@ def independent_speedup(articles: list, jobs: int, repeat: int) -> float:
 
 def report(label: str, one: tuple[float, float], many: tuple[float, float], jobs: int) -> None:
     """One line: wall-clock times, the speed-up, and the CPU each used (equal CPU: no overhead)."""
-    print(f"{label:<31} 1 job {one[0]:6.2f} s   {jobs} jobs {many[0]:6.2f} s   speed-up {one[0] / many[0]:4.2f}x "
+    print(f"{label:<34} 1 job {one[0]:6.2f} s   {jobs} jobs {many[0]:6.2f} s   speed-up {one[0] / many[0]:4.2f}x "
           f"(target >= {TARGET}x)   CPU {one[1]:.2f} s vs {many[1]:.2f} s")
 
 
@@ -165,6 +167,14 @@ def main() -> int:
             (seeds / f"{i:05d}.txt").write_text(text, encoding="utf-8")
         day = dt.date(2026, 11, 21)
         now = dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.timezone.utc)
+
+        paths = sorted(seeds.iterdir())
+
+        def run_files(jobs: int) -> Callable[[], object]:
+            return lambda: summarize_files(paths, Settings().override("output", jobs=jobs))
+
+        report("summarize_files (digest summarize)", *best_of([run_files(1), run_files(args.jobs)], args.repeat),
+               args.jobs)
 
         def run_build(jobs: int) -> Callable[[], object]:
             settings = Settings().override("paths", seeds=str(seeds), out=str(root / f"out{jobs}"))
