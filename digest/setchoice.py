@@ -16,7 +16,8 @@ of how often a person's summary uses each word (the research and cross-validatio
 
 Every value is computed from sums kept as the search runs, never by re-counting a whole set for
 each candidate: a candidate's gain is its own worth, corrected only for the words it shares with
-the chosen sentences. Pure Python; no third-party imports.
+the chosen sentences. No third-party imports. ``digest/_setchoice.c`` computes the same in C
+(``analyse`` uses it where it is built); this module is the reference and the fallback.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ and cross-validation are in ``benchmarks/newsrank_dev.md``):
 3. **What a set of sentences can expect** of a word it holds ``c`` times: ``E[min(c, R_w)]``
    for ``R_w ~ Poisson(mu_w)`` (``expected_overlaps``): the word's part of ROUGE-1's overlap.
 
-Tables are cached process-wide, and bounded. Pure Python; no third-party imports.
+Tables are cached process-wide, and bounded. No third-party imports. ``digest/_setchoice.c`` has
+the same model in C (see ``digest.setchoice.analyse``).
 """
 
 from __future__ import annotations
