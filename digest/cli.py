@@ -103,7 +103,7 @@ def _core() -> str:
     import importlib.util
     import os
 
-    if os.environ.get("DIGEST_PURE_PYTHON"):
+    if os.environ.get("DIGEST_PURE_PYTHON", "") not in ("", "0"):  # as digest.setchoice reads it
         return "summarizer core in pure Python: DIGEST_PURE_PYTHON is set"
     if importlib.util.find_spec("digest._setchoice") is None:
         return "summarizer core in pure Python: the C extension is not built"

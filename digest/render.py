@@ -275,13 +275,33 @@ def _templates_key(templates_dir: str | Path | None) -> Path | None:
     return path
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's file cache, except that a cache file that cannot be read or written is as if absent:
+    the template is compiled again and the render goes on. Jinja2 lets some of these errors through
+    (a full disk, the folder removed by a temp cleaner under a long-running ``digest run``, a path
+    that is not a folder, a damaged file), and the cache must never be what stops a build."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception as exc:  # whatever the file holds or however it fails, compiling is correct
+            log.debug("compiled template cache not read: %s", exc)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            log.debug("compiled template cache not written: %s", exc)
+
+
+def _bytecode_cache(directory: str | None = None) -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (keyed by each template's source, so an edited template
     is compiled afresh): compiling them costs every `digest` command about 60 ms, a cached rebuild
-    a tenth of its time. Jinja2's own per-user folder in the temp directory (made private, its
-    owner checked); where that cannot be made, templates are simply compiled each time."""
+    a tenth of its time. By default jinja2's own per-user folder in the temp directory (made
+    private, its owner checked); where that cannot be made, templates are simply compiled each time."""
     try:
-        return jinja2.FileSystemBytecodeCache()
+        return _BytecodeCache(directory)
     except (OSError, RuntimeError):
         return None
 

@@ -49,10 +49,10 @@ DANGLING_QUOTE = 0.5
 _SECOND = operator.itemgetter(1)
 
 #: The same maths in C (``digest/_setchoice.c``), several times faster; built when digest is
-#: installed where a C compiler is found. Without it, or with ``DIGEST_PURE_PYTHON=1`` in the
-#: environment, the Python here runs: the same summaries (tests/test_native.py).
+#: installed where a C compiler is found. Without it, or with ``DIGEST_PURE_PYTHON`` set to
+#: anything but ``0`` or nothing, the Python here runs: the same summaries (tests/test_native.py).
 try:
-    if os.environ.get("DIGEST_PURE_PYTHON"):
+    if os.environ.get("DIGEST_PURE_PYTHON", "") not in ("", "0"):  # as digest.cli._core reads it
         raise ImportError("DIGEST_PURE_PYTHON is set")
     from digest import _setchoice as native
 except ImportError:

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, run_digest, shared_path
+from digest import __version__
 from digest.cli import cli
 
 GOOD = "Title: Night buses return\n\nNight buses return to the city on Friday after a two-year gap. " \
@@ -60,6 +61,27 @@ def test_version_says_which_summarizer_core_runs():
     expected = "summarizer core in C" if setchoice.native is not None else "summarizer core in pure Python"
     assert expected in run_digest("--version").stdout.decode()
     assert "pure Python: DIGEST_PURE_PYTHON is set" in run_digest("--version", env={"DIGEST_PURE_PYTHON": "1"}).stdout.decode()
+    assert expected in run_digest("--version", env={"DIGEST_PURE_PYTHON": "0"}).stdout.decode()  # 0: not set
+
+
+def test_version_says_so_where_the_extension_is_not_built():
+    # Where the C extension was never built (no compiler), both the summarizer and --version
+    # must see it: sys.modules holding None makes its import fail as a missing module does.
+    script = (
+        "import sys\n"
+        "sys.modules['digest._setchoice'] = None\n"
+        "from digest import setchoice\n"
+        "print('native:', setchoice.native)\n"
+        "sys.argv = ['digest', '--version']\n"
+        "from digest.__main__ import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DIGEST_PURE_PYTHON", None)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "native: None", f"digest, version {__version__} (summarizer core in pure Python: the C extension is not built)"]
 
 
 # -- summarize ------------------------------------------------------------------------------------

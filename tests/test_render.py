@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 
+import jinja2
 import pytest
 
 from digest import render
@@ -388,9 +389,10 @@ def test_compiled_templates_are_kept_between_runs_and_an_edited_one_is_recompile
     templates = tmp_path / "templates"
     templates.mkdir()
     script = (
-        "import sys, jinja2\n"
+        "import sys\n"
         "from digest import render\n"
-        "render._bytecode_cache = lambda: jinja2.FileSystemBytecodeCache(sys.argv[2])\n"
+        "make_cache = render._bytecode_cache\n"
+        "render._bytecode_cache = lambda: make_cache(sys.argv[2])\n"
         "from tests.test_render import make_digest\n"
         "print(render.render_digest(make_digest(), sys.argv[1]).text, end='')\n"
     )
@@ -407,6 +409,46 @@ def test_compiled_templates_are_kept_between_runs_and_an_edited_one_is_recompile
     (templates / "digest.txt.j2").write_text("second: {{ digest.stories|length }}\n")
     assert run() == "second: 3\n"
     assert render._bytecode_cache() is not None  # the real one: jinja2's private folder in the temp dir
+
+
+@pytest.fixture
+def fresh_environments():
+    """Templates environments made during the test, with whatever cache it sets, are dropped after."""
+    render._environment.cache_clear()
+    yield
+    render._environment.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["parent is a file", "folder removed", "files damaged"])
+def test_a_bytecode_cache_problem_never_stops_a_render(tmp_path, monkeypatch, fresh_environments, damage):
+    # Jinja2 itself lets these through: NotADirectoryError on reading, FileNotFoundError on
+    # writing (a temp cleaner removed the folder under the daemon), a bad pickle in a cache file.
+    # (Tests run as root here, where chmod would not stop the writes.)
+    make_cache = render._bytecode_cache
+    monkeypatch.setattr(render, "_bytecode_cache", lambda: None)
+    expected = render_digest(make_digest(), None)  # compiled, no cache
+    render._environment.cache_clear()
+
+    cache = tmp_path / "bytecode"
+    if damage == "parent is a file":
+        (tmp_path / "file").write_text("not a folder\n")
+        cache = tmp_path / "file" / "bytecode"
+    else:
+        cache.mkdir()
+    monkeypatch.setattr(render, "_bytecode_cache", lambda: make_cache(str(cache)))
+    if damage == "folder removed":
+        render._environment(None)  # made while the folder was there
+        cache.rmdir()
+    elif damage == "files damaged":
+        render_digest(make_digest(), None)
+        render._environment.cache_clear()
+        kept = list(cache.iterdir())
+        assert kept  # the compiled templates were stored, to be damaged now
+        for path in kept:
+            path.write_bytes(jinja2.bccache.bc_magic + b"\x80 not a pickle")
+
+    rendered = render_digest(make_digest(), None)
+    assert (rendered.text, rendered.markdown, rendered.html) == (expected.text, expected.markdown, expected.html)
 
 
 def test_template_errors_are_render_errors(tmp_path):
