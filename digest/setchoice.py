@@ -58,8 +58,11 @@ try:
 except ImportError:
     native = None
 else:
-    native.configure(wordmodel.BIAS, wordmodel.WEIGHTS, MAX_COUNT, REF_WORDS_PER_SENTENCE, DANGLING_QUOTE,
-                     sorted(wordmodel.STOP_WORDS))
+    try:
+        native.configure(wordmodel.BIAS, wordmodel.WEIGHTS, MAX_COUNT, REF_WORDS_PER_SENTENCE, DANGLING_QUOTE,
+                         sorted(wordmodel.STOP_WORDS))
+    except (AttributeError, TypeError, ValueError):  # built from other sources: `pip install -e .` rebuilds it
+        native = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,8 @@ def test_the_extension_is_built_where_a_c_compiler_is():
         if os.environ.get("CI") == "true":
             pytest.fail("no C compiler: CI must install gcc (.ci/run) so that the C extension is tested")
         pytest.skip("no C compiler here: digest runs its pure-Python set choice (same summaries)")
-    assert setchoice.native is not None, ("digest._setchoice is not built (run `pip install -e .` again), "
-                                          "or DIGEST_PURE_PYTHON is set")
+    assert setchoice.native is not None, ("digest._setchoice is not built, or was built from other sources "
+                                          "(run `pip install -e .` again), or DIGEST_PURE_PYTHON is set")
 
 
 native_only = pytest.mark.skipif(setchoice.native is None, reason="digest._setchoice (C) is not built here "
