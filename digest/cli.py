@@ -10,6 +10,7 @@ Exit codes: 0 success · 1 failure · 2 bad usage or configuration · 3 some inp
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -37,6 +38,28 @@ def _error_line(exc: click.ClickException) -> str:
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         message += f" (see '{exc.ctx.command_path} --help')"
     return f"digest: error: {message}"
+
+
+def _output_failed(ctx: click.Context, exc: OSError) -> None:
+    """Report an OSError (a full disk under stdout, a file vanishing mid-way) as one line, exit 1."""
+    _discard_stdout()
+    where = f"{exc.filename}: " if exc.filename else ""
+    click.echo(f"digest: error: {where}{exc.strerror or exc}", err=True)
+    ctx.exit(1)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device once writing to it failed or its reader left.
+
+    Output still in stdout's buffer would otherwise be written again as Python exits, where the
+    failure prints "Exception ignored ... OSError" and turns the exit code into 120.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass  # stdout is not a file (a test runner's capture): nothing is written again at exit
 
 
 class _WarningLine(logging.Handler):
@@ -69,12 +92,19 @@ class DigestGroup(click.Group):
         except click.UsageError as exc:
             click.echo(_error_line(exc), err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            _output_failed(ctx, exc)  # `digest --help > /dev/full`
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             # While a command runs, Ctrl-C is a KeyboardInterrupt (caught below), so work unwinds.
             with interrupt.python_handler():
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    # A user's stdout is block-buffered when it is not a terminal: write what is
+                    # left here, where a full disk or a closed pipe is reported, not as Python exits.
+                    sys.stdout.flush()
         except DigestError as exc:
             click.echo(f"digest: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -88,14 +118,12 @@ class DigestGroup(click.Group):
             ctx.exit(130)
         except BrokenPipeError:
             # `digest summarize ... | head` closes our stdout early; that is not an error.
-            sys.stderr.close()
+            _discard_stdout()
             ctx.exit(0)
         except OSError as exc:
             # The library reports the problems it expects as DigestErrors; this is the last line
             # of defence for the rest (a full disk writing stdout, a file vanishing mid-way).
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"digest: error: {where}{exc.strerror or exc}", err=True)
-            ctx.exit(1)
+            _output_failed(ctx, exc)
 
 
 def _core() -> str:
