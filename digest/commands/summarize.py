@@ -82,10 +82,11 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
 @click.option("--words", type=click.IntRange(min=1), help="Word budget per summary, instead of a sentence count.")
 @click.option("--algorithm", "-a", help="news (default), lead, lexrank, textrank, lsa, luhn, edmundson, sumbasic, kl, reduction.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Output format; json prints one object per line per article, with its story group.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for many files: this one and N-1 workers.")
 @click.option("--lede", is_flag=True, help="Summarize as a digest entry: the story's opening points, even when much of a short article is asked for (default: such a request gets the sentences that best cover the whole article).")
 @click.pass_context
-def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs, lede) -> None:
+def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, as_json, jobs, lede) -> None:
     """Summarize article files (use - for standard input).
 
     Files that cannot be read are reported on stderr and skipped; the exit code is then 3.
@@ -95,6 +96,10 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, jobs,
 
     if sentences and words:
         raise click.UsageError("use either -n/--sentences or --words, not both")
+    if as_json:
+        if fmt != "json" and ctx.get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--json is --format json; it cannot go with --format {fmt}")
+        fmt = "json"
     settings = settings_from(ctx).override("summary", algorithm=algorithm, sentences=sentences, words=words)
     if sentences:
         settings = settings.override("summary", words=0)
