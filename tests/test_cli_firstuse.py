@@ -32,3 +32,11 @@ def test_summarize_json_with_another_format_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "digest: error: --json is --format json; it cannot go with --format markdown (see 'digest summarize --help')"]
+
+
+def test_subscribers_export_counts_in_words(tmp_path):
+    out = str(tmp_path / "out")
+    assert CliRunner().invoke(cli, ["subscribers", "--out", out, "add", "ann@example.org"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["subscribers", "--out", out, "export", str(tmp_path / "people.csv")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == f"Exported 1 subscriber to {tmp_path / 'people.csv'}"

@@ -58,8 +58,10 @@ def fetch(ctx: click.Context, urls, into, out, timeout, max_items, no_pages, con
             "errors": [{"url": e.url, "reason": e.reason} for e in report.errors],
         }, ensure_ascii=False))
     elif not quiet:
-        unchanged = f", {len(report.not_modified)} feeds unchanged" if report.not_modified else ""
-        click.echo(f"Fetched {len(report.saved)} new items into {folder} "
+        from digest.formatting import plural
+
+        unchanged = f", {plural(len(report.not_modified), 'feed')} unchanged" if report.not_modified else ""
+        click.echo(f"Fetched {plural(len(report.saved), 'new item')} into {folder} "
                    f"({report.already_fetched} already fetched{unchanged})")
     if report.errors:
         ctx.exit(EXIT_INPUT_SKIPPED)

@@ -137,4 +137,6 @@ def export(settings, state, file: str, status: str | None) -> None:
     buffer = io.StringIO()
     count = subs.export_csv(found, buffer)
     output.write_atomic(file, buffer.getvalue(), mode=0o600)
-    click.echo(f"Exported {count} subscribers to {file}", err=True)
+    from digest.formatting import plural
+
+    click.echo(f"Exported {plural(count, 'subscriber')} to {file}", err=True)
