@@ -317,6 +317,8 @@ def _type_problem(key: str, value: Any, hint: Any) -> tuple[Any, str | None]:
     if origin is tuple:
         if isinstance(value, str):
             value = [value]
+        elif isinstance(value, tuple):
+            value = list(value)  # a loaded section's own value, passed again by Settings.override
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return value, f"{key}: expected a list of strings, got {value!r}"
         return tuple(value), None

@@ -146,3 +146,12 @@ def test_a_leading_tilde_in_a_path_setting_is_the_home_folder(tmp_path, monkeypa
     assert settings.paths.templates == str(tmp_path) and settings.schedule.log_file == str(tmp_path / "digest.log")
     assert settings.digest.title == "~/not a path"
     assert settings.override("paths", out="~/elsewhere").paths.out == str(tmp_path / "elsewhere")
+
+
+def test_override_keeps_a_sections_lists():
+    # `digest fetch --max-items 1` overrides [feeds], whose urls are a tuple once loaded: kept as they are.
+    loaded = settings_from_mapping({"feeds": {"urls": ["https://example.org/rss.xml"]}})
+    settings = loaded.override("feeds", max_items=1, timeout=5.0)
+    assert settings.feeds.max_items == 1 and settings.feeds.timeout == 5.0
+    assert settings.feeds.urls == ("https://example.org/rss.xml",)
+    assert loaded.override("input", max_file_mb=1.0).input.patterns == loaded.input.patterns

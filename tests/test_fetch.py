@@ -277,6 +277,13 @@ def test_cli_fetch_then_build_shows_the_items(server, tmp_path):
     assert again.exit_code == 0
     assert again.stdout.strip() == f"Fetched 0 new items into {seeds} (0 already fetched, 1 feed unchanged)"
 
+    # --max-items and --timeout override [feeds] on the command line (they used to fail on [feeds] urls).
+    one = runner.invoke(cli, ["fetch", f"{base}/feed.rss", "--into", str(tmp_path / "other"),
+                              "--out", str(tmp_path / "out2"), "--max-items", "1", "--timeout", "5", "--no-pages"])
+    assert one.exit_code == 0, one.output
+    assert one.stdout.startswith(f"Fetched 1 new item into {tmp_path / 'other'} (")
+    assert len(list((tmp_path / "other").iterdir())) == 1
+
     built = runner.invoke(cli, ["build", "--seeds", str(seeds), "--out", str(out), "--date", "2026-11-21"])
     assert built.exit_code == 0, built.output
     text = (out / "digest-2026-11-21.txt").read_text(encoding="utf-8")
