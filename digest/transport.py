@@ -107,8 +107,9 @@ class SmtpTransport:
                 f"(127.0.0.1, ::1), not {smtp.host!r}; use starttls or ssl"
             ])
         if smtp.username and password is None:
-            raise ConfigError([f"smtp.password_env: no password for {smtp.username!r} (set the environment "
-                               "variable named by smtp.password_env)"])
+            where = (f"the environment variable {smtp.password_env} is not set" if smtp.password_env
+                     else "set it to the name of the environment variable that holds the password")
+            raise ConfigError([f"smtp.password_env: no password for {smtp.username!r}: {where}"])
         self.smtp = smtp
         self.host = smtp.host.strip("[]")
         self.port = smtp.port or DEFAULT_PORTS[smtp.security]

@@ -244,7 +244,10 @@ def test_starttls_required_by_default_never_falls_back_to_plain_text(tmp_path, r
 
 @pytest.mark.parametrize("smtp, problem", [
     ({"host": "mail.example.org"}, "smtp.security: 'none'.*only allowed for localhost"),
-    ({"username": "me", "password_env": "UNSET_TEST_PASSWORD"}, "smtp.password_env: no password for 'me'"),
+    ({"username": "me", "password_env": "UNSET_TEST_PASSWORD"},
+     r"^smtp.password_env: no password for 'me': the environment variable UNSET_TEST_PASSWORD is not set$"),
+    ({"username": "me"}, r"^smtp.password_env: no password for 'me': set it to the name of the environment "
+                         r"variable that holds the password$"),
     ({"security": "starttls", "ca_file": "/nonexistent/ca.pem"}, "smtp.ca_file: cannot load"),
 ])
 def test_smtp_settings_are_checked_before_anything_is_sent(tmp_path, monkeypatch, smtp, problem):
