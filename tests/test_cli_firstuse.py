@@ -40,3 +40,12 @@ def test_subscribers_export_counts_in_words(tmp_path):
     result = CliRunner().invoke(cli, ["subscribers", "--out", out, "export", str(tmp_path / "people.csv")])
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == f"Exported 1 subscriber to {tmp_path / 'people.csv'}"
+
+
+def test_an_unknown_algorithm_on_the_command_line_is_not_called_a_config_key(tmp_path):
+    # `-a magic` was reported as "summary.algorithm: unknown algorithm", the key it overrides.
+    path = tmp_path / "ferry.txt"
+    path.write_text(STORY, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["summarize", "-a", "magic", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("digest: error: unknown algorithm 'magic'; choose one of: news, lead,")

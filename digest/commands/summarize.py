@@ -100,6 +100,8 @@ def summarize(ctx: click.Context, paths, sentences, words, algorithm, fmt, as_js
         if fmt != "json" and ctx.get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT:
             raise click.UsageError(f"--json is --format json; it cannot go with --format {fmt}")
         fmt = "json"
+    if algorithm:
+        get_scorer(algorithm)  # a name given with -a is reported as such, not as the config key it overrides
     settings = settings_from(ctx).override("summary", algorithm=algorithm, sentences=sentences, words=words)
     if sentences:
         settings = settings.override("summary", words=0)
