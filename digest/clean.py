@@ -261,19 +261,64 @@ def _paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# Each pattern consumes a run it cannot use (from its "[" to the first "]", or to the end) and
+# gives it back unchanged: tried afresh from every "[" of "[a [a [a ...", the plain patterns
+# scanned to the end from each, so a 100 KB paragraph of brackets took minutes.
+_MD_IMAGE = re.compile(r"!\[[^\]]*+(?:\]\([^)]*+(\))?)?")
+_MD_LINK = re.compile(r"\[(?:([^\]]++)(?:\](\([^)\s]+(?:\s+\"[^\"]*\")?\)))?)?")
+# No closing "#"s in the pattern: "(.*?)\s*#*\s*$" rescanned a run of "#"s from every character.
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+
+
+def markdown_heading(line: str) -> str | None:
+    """The text of a Markdown ``# Heading`` line (closing ``#``s dropped), else None."""
+    m = _MD_HEADING.match(line)
+    return None if m is None else m.group(1).rstrip().rstrip("#").rstrip()
+
+
+def _unemphasize(text: str) -> str:
+    """``**bold**`` and ``__bold__`` → their text, as ``(\\*\\*|__)(?=\\S)(.+?)(?<=\\S)\\1`` would, in linear time.
+
+    That regex looked for a closing mark from every opening one; a line of unclosed ``**a``
+    took minutes. Here an opening mark with no closing mark after it on its line also means
+    none after any later opening mark of that kind, so each kind is given up at its first failure.
+    """
+    if "\n" in text:
+        return "\n".join(_unemphasize(line) for line in text.split("\n"))
+    out: list[str] = []
+    done = i = 0
+    hopeless: set[str] = set()
+    while True:
+        starts = [(j, mark) for mark in ("**", "__") if mark not in hopeless and (j := text.find(mark, i)) != -1]
+        if not starts:
+            break
+        start, mark = min(starts)
+        if start + 2 >= len(text) or text[start + 2].isspace():
+            i = start + 1
+            continue
+        close = text.find(mark, start + 3)
+        while close != -1 and text[close - 1].isspace():
+            close = text.find(mark, close + 1)
+        if close == -1:
+            hopeless.add(mark)
+            i = start + 1
+            continue
+        out.append(text[done:start])
+        out.append(text[start + 2 : close])
+        done = i = close + 2
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _strip_markdown(paragraph: str) -> str:
-    paragraph = _MD_IMAGE.sub("", paragraph)
-    paragraph = _MD_LINK.sub(r"\1", paragraph)
+    if "![" in paragraph:
+        paragraph = _MD_IMAGE.sub(lambda m: "" if m.group(1) else m.group(0), paragraph)
+    if "[" in paragraph:
+        paragraph = _MD_LINK.sub(lambda m: m.group(1) if m.group(2) else m.group(0), paragraph)
     if "**" in paragraph or "__" in paragraph:
-        paragraph = _MD_EMPHASIS.sub(r"\2", paragraph)
-    if m := _MD_HEADING.match(paragraph):
-        paragraph = m.group(1)
+        paragraph = _unemphasize(paragraph)
+    if (heading := markdown_heading(paragraph)) is not None:
+        paragraph = heading
     return paragraph.strip()
 
 
@@ -309,8 +354,8 @@ def parse_text(text: str) -> Parsed:
     paragraphs = _paragraphs(text)
     if not title and paragraphs:
         first = paragraphs[0]
-        if m := _MD_HEADING.match(first):
-            title, paragraphs = m.group(1).strip(), paragraphs[1:]
+        if (heading := markdown_heading(first)) is not None:
+            title, paragraphs = heading.strip(), paragraphs[1:]
         elif len(paragraphs) > 1 and _looks_like_title(first):
             title, paragraphs = first.strip(), paragraphs[1:]
 

@@ -1,0 +1,80 @@
+"""Hostile and odd inputs: each is read, or skipped with a one-line reason, in reasonable time.
+
+The inputs are made in tmp_path by each test. The big ones are sized so that the code they
+guard against (quadratic regex scans, an unbounded read) would take minutes: the subprocess
+timeout is a hang guard, not a benchmark; the fixed code takes about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run_digest
+from digest.clean import _strip_markdown, markdown_heading
+from digest.ingest import sections
+
+HANG_GUARD = 60  # seconds; the fixed code needs about one
+LEAD = "Quarry road\n\nThe council voted on Tuesday to reopen the quarry road after the long repairs. "
+
+
+def _summaries(done) -> dict[str, dict]:
+    return {json.loads(line)["path"].rsplit("/", 1)[-1]: json.loads(line) for line in done.stdout.decode().splitlines()}
+
+
+def test_runs_of_markdown_and_link_marks_are_read_in_linear_time(tmp_path):
+    mail = "From: Valley Post <news@valley.test>\nSubject: Road news\nContent-Type: text/plain\n\n"
+    files = {
+        "bold.md": LEAD + "**a " * 80_000,            # unclosed bold marks
+        "links.md": LEAD + "[a " * 100_000,           # unclosed link brackets
+        "images.md": LEAD + "![a " * 80_000,          # unclosed image brackets
+        "heading.md": "# Road" + "#" * 100_000 + "x\n\n" + LEAD,  # a heading's closing run of #s
+        "spaces.eml": mail + LEAD + "\n\nx" + " " * 100_000 + "y\n",  # a line that might end in a URL
+        "brackets.eml": mail + LEAD + "\n\n" + "[a " * 100_000 + "\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = run_digest("summarize", "--format", "json", *sorted(str(tmp_path / n) for n in files), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr.decode()
+    found = _summaries(done)
+    assert sorted(found) == sorted(files)
+    for name, summary in found.items():
+        assert any("reopen the quarry road" in s["text"] for s in summary["sentences"]), name
+
+
+# The patterns the linear code replaced: on short inputs they are the specification.
+_OLD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_OLD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_OLD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_OLD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_URL = r"https?://[^\s<>()\"']+[^\s<>()\"'.,;:!?]"
+_OLD_LABELLED_URL = re.compile(rf"^(?P<label>[^<>]*?)\s*[:\-–—]?\s*<?(?P<url>{_URL})>?\s*$")
+_OLD_TEXT_LINK = re.compile(rf"\[([^\]]+)\]\(({_URL})\)")
+
+_MARKS = st.lists(st.sampled_from(
+    ["!", "[", "]", "(", ")", "*", "**", "_", "__", " ", "\t", "\u00a0", "a", "b c", '"', "#", "# ", "(u v)",
+     "<", ">", ":", "-", "—", ".", "http://", "https://", "x.test/p", "s"]), max_size=16).map("".join)
+
+
+def _old_markdown(text: str) -> str:
+    text = _OLD_LINK.sub(r"\1", _OLD_IMAGE.sub("", text))
+    if "**" in text or "__" in text:
+        text = _OLD_EMPHASIS.sub(r"\2", text)
+    if m := _OLD_HEADING.match(text):
+        text = m.group(1)
+    return text.strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MARKS)
+def test_linear_markdown_and_link_parsing_gives_what_the_old_patterns_gave(line):
+    assert _strip_markdown(line) == _old_markdown(line)
+    old_heading = _OLD_HEADING.match(line)
+    assert markdown_heading(line) == (old_heading.group(1) if old_heading else None)
+    old_url = _OLD_LABELLED_URL.match(line)
+    assert sections._labelled_url(line) == ((old_url["label"], old_url["url"]) if old_url else None)
+    assert sections._links(line) == tuple(_OLD_TEXT_LINK.findall(line))
+    assert sections._unlink(line) == _OLD_TEXT_LINK.sub(r"\1", line)
