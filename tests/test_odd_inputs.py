@@ -8,14 +8,19 @@ timeout is a hang guard, not a benchmark; the fixed code takes about a second.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_digest
+from conftest import ROOT, run_digest
+from digest import ingest
 from digest.clean import _strip_markdown, markdown_heading
 from digest.ingest import sections
+from digest.ingest.html import parse_document
 
 HANG_GUARD = 60  # seconds; the fixed code needs about one
 LEAD = "Quarry road\n\nThe council voted on Tuesday to reopen the quarry road after the long repairs. "
@@ -78,3 +83,33 @@ def test_linear_markdown_and_link_parsing_gives_what_the_old_patterns_gave(line)
     assert sections._labelled_url(line) == ((old_url["label"], old_url["url"]) if old_url else None)
     assert sections._links(line) == tuple(_OLD_TEXT_LINK.findall(line))
     assert sections._unlink(line) == _OLD_TEXT_LINK.sub(r"\1", line)
+
+
+def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
+    # Each link of a block was checked against a list of the block's links: quadratic.
+    script = (
+        "import lxml.html\n"
+        "from digest.ingest.html import page_blocks\n"
+        "links = ''.join(f'<a href=\"/n{i}\">w{i}</a> ' for i in range(60_000))\n"
+        "blocks = page_blocks(lxml.html.document_fromstring(f'<html><body><p>{links}</p></body></html>'))\n"
+        "print(len(blocks), len(blocks[0].links))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=HANG_GUARD,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.split() == ["1", "60000"], done.stderr
+
+
+def test_html_past_libxml2s_limits_loses_no_text(tmp_path):
+    # Past 255 levels of nesting, or a text run over 10 MB, libxml2 silently dropped the rest of the page.
+    story = "<p>The council voted on Tuesday to reopen the quarry road after the long repairs.</p>"
+    tail = "<p>The ribbon will be cut next Saturday near the old mill bridge.</p>"
+    pages = {
+        "fonts.html": "<p>Opening words stay.</p>" + "<font size=2>" * 300 + story + tail,  # never closed
+        "divs.html": "<p>Opening words stay.</p>" + "<div>" * 5000 + story + "</div>" * 5000 + tail,
+    }
+    for name, body in pages.items():
+        (tmp_path / name).write_text(f"<html><head><title>Road</title></head><body>{body}</body></html>")
+        article = ingest.read_article(tmp_path / name)
+        assert "Opening words stay" in article.body and "quarry road" in article.body and "mill bridge" in article.body
+    big = parse_document(f"<html><body><p>{'word ' * 2_200_000}</p>{tail}</body></html>")
+    assert "mill bridge" in big.text_content() and len(big.text_content()) > 11_000_000

@@ -88,15 +88,51 @@ def decode_html(data: bytes, path: str = "-") -> str:
 
 
 def parse_document(text: str, path: str = "-") -> lxml.html.HtmlElement:
-    """HTML text → an lxml tree; ArticleError when there is no document to speak of."""
+    """HTML text → an lxml tree; ArticleError when there is no document to speak of.
+
+    libxml2 stops at a text run over 10 MB or at elements nested over 255 deep (unclosed
+    ``<font>`` tags in an old newsletter will do) and silently drops the rest of the page; so
+    a page that hits a limit is parsed again without them (nesting then stops at 2048), and
+    one nested deeper still is read flattened: only its paragraph breaks are kept.
+    """
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str input carrying an encoding declaration
     text = _CONTROL_CHARS.sub("", text)  # lxml parses them but refuses them in any text it is later given
     if not text.strip():
         raise ArticleError(path, "empty file")
     try:
-        return lxml.html.document_fromstring(text)
+        tree, complete = _parse(text, huge=False)
+        if not complete:
+            tree, complete = _parse(text, huge=True)
+        if not complete:
+            tree, complete = _parse(_flatten(text), huge=True)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ArticleError(path, f"malformed HTML: {exc}") from None
+    if not complete:
+        raise ArticleError(path, "HTML nested too deeply to read (over 2,000 levels)")
+    return tree
+
+
+def _parse(text: str, *, huge: bool) -> tuple[lxml.html.HtmlElement, bool]:
+    """The tree, and False when libxml2 hit one of its limits and left part of the page out."""
+    parser = lxml.html.HTMLParser(huge_tree=huge)
+    tree = lxml.html.document_fromstring(text, parser=parser)
+    return tree, not any(e.type_name == "ERR_RESOURCE_LIMIT" or "xcessive depth" in e.message
+                         for e in parser.error_log)
+
+
+_TAG = re.compile(r"</?([a-zA-Z][\w:-]*)[^>]*>")
+#: Tags kept when flattening: they never nest in libxml2's tree (a new one closes the last) or hold no text.
+_FLAT_KEEP = frozenset("a br head html body li link meta p script style time title".split())
+
+
+def _flatten(text: str) -> str:
+    """The page with no nesting left: block tags become paragraph breaks, other tags are dropped."""
+    def tag(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        if name in _FLAT_KEEP:
+            return m.group(0)
+        return "<p>" if name in _BLOCK_TAGS else ""
+    return _TAG.sub(tag, text)
 
 
 def raw_meta(tree: lxml.html.HtmlElement) -> RawMeta:
@@ -118,7 +154,8 @@ def raw_meta(tree: lxml.html.HtmlElement) -> RawMeta:
 
 def strip_chrome(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """A copy of ``tree`` without scripts, navigation, ads, cookie banners and other chrome (see module docs)."""
-    tree = lxml.html.fromstring(lxml.html.tostring(tree))
+    # huge_tree: a page read past libxml2's limits (see parse_document) must not lose them here.
+    tree = lxml.html.fromstring(lxml.html.tostring(tree), parser=lxml.html.HTMLParser(huge_tree=True))
     for el in list(tree.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         _drop(el)
     for el in list(tree.iter("script", "style", "noscript", "template", "head")):
@@ -212,6 +249,7 @@ class _Collector:
         self.emphasized = 0
         self.in_heading = False
         self.links: list[tuple[str, str]] = []
+        self._linked: set[tuple[str, str]] = set()  # the same, for the membership test: a list made it quadratic
 
     def flush(self) -> None:
         text = " ".join("".join(self.parts).split())
@@ -228,7 +266,8 @@ class _Collector:
         self.parts.append(text)
         if emphasis:
             self.emphasized += len("".join(text.split()))
-        if link and text.strip() and link not in self.links:
+        if link and text.strip() and link not in self._linked:
+            self._linked.add(link)
             self.links.append(link)
 
     def walk(self, node: lxml.etree._Element, emphasis: bool, link: tuple[str, str] | None) -> None:
