@@ -8,6 +8,7 @@ timeout is a hang guard, not a benchmark; the fixed code takes about a second.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -113,3 +114,26 @@ def test_html_past_libxml2s_limits_loses_no_text(tmp_path):
         assert "Opening words stay" in article.body and "quarry road" in article.body and "mill bridge" in article.body
     big = parse_document(f"<html><body><p>{'word ' * 2_200_000}</p>{tail}</body></html>")
     assert "mill bridge" in big.text_content() and len(big.text_content()) > 11_000_000
+
+
+def test_file_names_with_newlines_or_escapes_give_one_line_messages(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "evil\nname.txt").write_bytes(b"")
+    (seeds / "red\x1b[31m.txt").write_bytes(b"")
+    (seeds / "-dash name.txt").write_text(LEAD + "The ribbon will be cut next Saturday.\n")
+    done = run_digest("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "--json")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stderr.decode().splitlines()
+    assert sorted(lines) == [f"digest: skipped {seeds}/evil\\nname.txt: empty file",
+                             f"digest: skipped {seeds}/red\\x1b[31m.txt: empty file"]
+    assert json.loads(done.stdout)["stories"] == 1
+    done = run_digest("summarize", str(seeds / "gone\n.txt"))
+    assert done.returncode == 3 and done.stderr.decode() == f"digest: error: {seeds}/gone\\n.txt: no such file\n"
+
+
+def test_the_daemon_logs_one_line_per_message():
+    from digest.commands.run import LOG_FORMAT, _OneLineFormatter
+
+    record = logging.LogRecord("digest", logging.WARNING, __file__, 1, "quarantined %s: %s", ("a\nb.txt", "empty file"), None)
+    assert _OneLineFormatter(LOG_FORMAT).format(record).endswith("WARNING quarantined a\\nb.txt: empty file")
