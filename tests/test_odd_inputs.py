@@ -137,3 +137,15 @@ def test_the_daemon_logs_one_line_per_message():
 
     record = logging.LogRecord("digest", logging.WARNING, __file__, 1, "quarantined %s: %s", ("a\nb.txt", "empty file"), None)
     assert _OneLineFormatter(LOG_FORMAT).format(record).endswith("WARNING quarantined a\\nb.txt: empty file")
+
+
+def test_standard_input_has_the_same_size_limit_as_files(tmp_path):
+    # It was read whole, whatever its size: 50 MB of one line took 750 MB of memory.
+    config = tmp_path / "digest.toml"
+    config.write_text("[input]\nmax_file_mb = 0.5\n")
+    big = b"word " * 200_000  # 1 MB
+    done = run_digest("--config", str(config), "summarize", "-", input=big)
+    assert done.returncode == 3 and done.stdout == b""
+    assert done.stderr.decode() == "digest: error: <stdin>: too large (over 0.5 MB, the limit)\n"
+    done = run_digest("--config", str(config), "summarize", "-", input=LEAD.encode())
+    assert done.returncode == 0 and b"reopen the quarry road" in done.stdout
