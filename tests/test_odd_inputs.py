@@ -7,9 +7,11 @@ timeout is a hang guard, not a benchmark; the fixed code takes about a second.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
+import quopri
 import re
 import subprocess
 import sys
@@ -149,3 +151,39 @@ def test_standard_input_has_the_same_size_limit_as_files(tmp_path):
     assert done.stderr.decode() == "digest: error: <stdin>: too large (over 0.5 MB, the limit)\n"
     done = run_digest("--config", str(config), "summarize", "-", input=LEAD.encode())
     assert done.returncode == 0 and b"reopen the quarry road" in done.stdout
+
+
+STORY = ("The council voted on Tuesday to reopen the quarry road after the long repairs. "
+         "Residents said the detour had added twenty minutes to every trip into town. "
+         "The ribbon will be cut next Saturday near the old mill bridge.\n")
+
+
+def _mail(headers: str, body: bytes) -> bytes:
+    return ("From: Valley Post <news@valley.test>\r\nSubject: Road news\r\nMIME-Version: 1.0\r\n" + headers
+            + "\r\n\r\n").encode() + body
+
+
+def test_mail_whose_labels_or_encoding_lie_is_read_or_skipped_with_a_reason(tmp_path):
+    mails = {
+        # ASCII text labelled UTF-16 was decoded as UTF-16: a line of CJK-looking nonsense.
+        "utf16_label.eml": _mail("Content-Type: text/plain; charset=utf-16\r\nContent-Transfer-Encoding: quoted-printable",
+                                 quopri.encodestring(STORY.encode())),
+        # A multipart with no boundary: the parser cannot split it, and its text was ignored.
+        "no_boundary.eml": _mail("Content-Type: multipart/mixed", STORY.encode()),
+        # Real UTF-16 text labelled so is still UTF-16.
+        "utf16_real.eml": _mail("Content-Type: text/plain; charset=utf-16\r\nContent-Transfer-Encoding: base64",
+                                base64.encodebytes(STORY.encode("utf-16"))),
+        # Broken base64 used to become a "story" of cp1252 nonsense.
+        "broken_base64.eml": _mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64",
+                                   b"!!!!not base64 at all ====\r\n%%%%\r\n"),
+    }
+    for name, data in mails.items():
+        (tmp_path / name).write_bytes(data)
+    done = run_digest("summarize", "--format", "json", *sorted(str(tmp_path / n) for n in mails))
+    assert done.returncode == 3
+    found = _summaries(done)
+    assert sorted(found) == ["no_boundary.eml", "utf16_label.eml", "utf16_real.eml"]
+    for summary in found.values():
+        assert summary["sentences"][0]["text"].startswith("The council voted on Tuesday")
+    assert done.stderr.decode() == (f"digest: error: {tmp_path}/broken_base64.eml: "
+                                    "the message's text is damaged (its base64 encoding is broken)\n")
