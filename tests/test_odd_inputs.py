@@ -187,3 +187,8 @@ def test_mail_whose_labels_or_encoding_lie_is_read_or_skipped_with_a_reason(tmp_
         assert summary["sentences"][0]["text"].startswith("The council voted on Tuesday")
     assert done.stderr.decode() == (f"digest: error: {tmp_path}/broken_base64.eml: "
                                     "the message's text is damaged (its base64 encoding is broken)\n")
+
+
+def test_an_empty_file_name_is_named_as_such():
+    done = run_digest("summarize", "")
+    assert done.returncode == 3 and done.stderr.decode() == "digest: error: '': empty file name\n"

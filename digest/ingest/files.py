@@ -187,6 +187,8 @@ def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes
     """
     p = Path(path)
     name = display_name(path)
+    if not name:
+        raise ArticleError("''", "empty file name")  # Path("") is the current folder: "is a folder" puzzled
     try:
         stat = p.stat()
         if stat_module.S_ISDIR(stat.st_mode):
