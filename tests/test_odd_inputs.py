@@ -192,3 +192,28 @@ def test_mail_whose_labels_or_encoding_lie_is_read_or_skipped_with_a_reason(tmp_
 def test_an_empty_file_name_is_named_as_such():
     done = run_digest("summarize", "")
     assert done.returncode == 3 and done.stderr.decode() == "digest: error: '': empty file name\n"
+
+
+def test_summaries_and_status_show_a_file_name_with_a_newline_on_one_line(tmp_path):
+    import datetime as dt
+
+    from digest.arrivals import Arrivals
+    from digest.config import settings_from_mapping
+    from digest.store import State
+    from digest.store.articles import ArticleStore
+
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    seeds.mkdir()
+    (seeds / "good\nname.txt").write_text(LEAD + "The ribbon will be cut next Saturday.\n")
+    done = run_digest("summarize", str(seeds / "good\nname.txt"))
+    assert done.returncode == 0 and f"{seeds}/good\\nname.txt" in done.stdout.decode().splitlines()[1]
+
+    (seeds / "bad\nname.txt").write_bytes(b"")
+    now = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.timezone.utc)
+    settings = settings_from_mapping({"paths": {"seeds": str(seeds), "out": str(out)}, "watch": {"settle_seconds": 1.0}})
+    arrivals = Arrivals(settings, ArticleStore(State.for_out_dir(out)))
+    arrivals.step(now=now, mono=0.0)
+    arrivals.step(now=now, mono=1.0)  # settled: read, and the empty one quarantined
+    shown = run_digest("status", "--seeds", str(seeds), "--out", str(out))
+    assert shown.returncode == 0, shown.stderr
+    assert f"  {seeds}/bad\\nname.txt: empty file" in shown.stdout.decode().splitlines()

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from digest.commands._common import EXIT_INPUT_SKIPPED, echo_err, progress_bar, settings_from
+from digest.commands._common import EXIT_INPUT_SKIPPED, echo_err, one_line, progress_bar, settings_from
 from digest.config import Settings
 from digest.errors import ArticleError
 from digest.models import Article, Skipped, Summary
@@ -39,7 +39,7 @@ def _meta_line(article: Article) -> str:
     if article.date:
         parts.append(article.date.isoformat())
     parts.append(article.path)
-    return " · ".join(parts)
+    return one_line(" · ".join(parts))  # a newline in a file name would break the layout
 
 
 def _is_pipe(path: str) -> bool:
