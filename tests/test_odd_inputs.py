@@ -23,7 +23,7 @@ from conftest import ROOT, run_digest
 from digest import ingest
 from digest.clean import _strip_markdown, markdown_heading
 from digest.ingest import sections
-from digest.ingest.html import parse_document
+from digest.ingest.html import _depth, parse_document
 
 HANG_GUARD = 60  # seconds; the fixed code needs about one
 LEAD = "Quarry road\n\nThe council voted on Tuesday to reopen the quarry road after the long repairs. "
@@ -109,6 +109,8 @@ def test_html_past_libxml2s_limits_loses_no_text(tmp_path):
     pages = {
         "fonts.html": "<p>Opening words stay.</p>" + "<font size=2>" * 300 + story + tail,  # never closed
         "divs.html": "<p>Opening words stay.</p>" + "<div>" * 5000 + story + "</div>" * 5000 + tail,
+        # Deeper than Python's recursion limit, within huge_tree's: must not come back whole.
+        "deep.html": "<p>Opening words stay.</p>" + "<div>" * 1500 + story + "</div>" * 1500 + tail,
     }
     for name, body in pages.items():
         (tmp_path / name).write_text(f"<html><head><title>Road</title></head><body>{body}</body></html>")
@@ -116,6 +118,9 @@ def test_html_past_libxml2s_limits_loses_no_text(tmp_path):
         assert "Opening words stay" in article.body and "quarry road" in article.body and "mill bridge" in article.body
     big = parse_document(f"<html><body><p>{'word ' * 2_200_000}</p>{tail}</body></html>")
     assert "mill bridge" in big.text_content() and len(big.text_content()) > 11_000_000
+    big_and_deep = parse_document("<html><body>" + "<div>" * 1500 + f"<p>{'word ' * 2_200_000}</p>"
+                                  + "</div>" * 1500 + f"{tail}</body></html>")
+    assert "mill bridge" in big_and_deep.text_content() and _depth(big_and_deep) < 20
 
 
 def test_file_names_with_newlines_or_escapes_give_one_line_messages(tmp_path):

@@ -91,33 +91,57 @@ def parse_document(text: str, path: str = "-") -> lxml.html.HtmlElement:
     """HTML text → an lxml tree; ArticleError when there is no document to speak of.
 
     libxml2 stops at a text run over 10 MB or at elements nested over 255 deep (unclosed
-    ``<font>`` tags in an old newsletter will do) and silently drops the rest of the page; so
-    a page that hits a limit is parsed again without them (nesting then stops at 2048), and
-    one nested deeper still is read flattened: only its paragraph breaks are kept.
+    ``<font>`` tags in an old newsletter will do) and silently drops the rest of the page. A
+    page with a longer text run is parsed again without that limit; one nested deeper is read
+    flattened (only its paragraph breaks kept), since the tree walks here recurse.
     """
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str input carrying an encoding declaration
     text = _CONTROL_CHARS.sub("", text)  # lxml parses them but refuses them in any text it is later given
     if not text.strip():
         raise ArticleError(path, "empty file")
     try:
-        tree, complete = _parse(text, huge=False)
-        if not complete:
-            tree, complete = _parse(text, huge=True)
-        if not complete:
-            tree, complete = _parse(_flatten(text), huge=True)
+        tree, limit = _parse_whole(text)
+        if limit == "depth":
+            tree, limit = _parse_whole(_flatten(text))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ArticleError(path, f"malformed HTML: {exc}") from None
-    if not complete:
-        raise ArticleError(path, "HTML nested too deeply to read (over 2,000 levels)")
+    if limit:
+        raise ArticleError(path, f"HTML too deeply nested to read (over {_MAX_DEPTH} levels)")
     return tree
 
 
-def _parse(text: str, *, huge: bool) -> tuple[lxml.html.HtmlElement, bool]:
-    """The tree, and False when libxml2 hit one of its limits and left part of the page out."""
+#: libxml2's own limit on nesting; deeper trees are flattened (see parse_document).
+_MAX_DEPTH = 255
+
+
+def _parse_whole(text: str) -> tuple[lxml.html.HtmlElement, str | None]:
+    """The tree, and "depth" when the page nests too deep to be read whole (else None)."""
+    tree, limit = _parse(text, huge=False)
+    if limit == "size":
+        tree, limit = _parse(text, huge=True)
+        if limit is None and _depth(tree) > _MAX_DEPTH:
+            limit = "depth"  # huge_tree also lets nesting go to 2048
+    return tree, limit
+
+
+def _parse(text: str, *, huge: bool) -> tuple[lxml.html.HtmlElement, str | None]:
+    """The tree, and which libxml2 limit ("depth", "size") cut the page short, if one did."""
     parser = lxml.html.HTMLParser(huge_tree=huge)
     tree = lxml.html.document_fromstring(text, parser=parser)
-    return tree, not any(e.type_name == "ERR_RESOURCE_LIMIT" or "xcessive depth" in e.message
-                         for e in parser.error_log)
+    for error in parser.error_log:
+        if "xcessive depth" in error.message:
+            return tree, "depth"
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            return tree, "size"
+    return tree, None
+
+
+def _depth(tree: lxml.html.HtmlElement) -> int:
+    depth = deepest = 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 _TAG = re.compile(r"</?([a-zA-Z][\w:-]*)[^>]*>")
