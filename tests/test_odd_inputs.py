@@ -222,3 +222,11 @@ def test_summaries_and_status_show_a_file_name_with_a_newline_on_one_line(tmp_pa
     shown = run_digest("status", "--seeds", str(seeds), "--out", str(out))
     assert shown.returncode == 0, shown.stderr
     assert f"  {seeds}/bad\\nname.txt: empty file" in shown.stdout.decode().splitlines()
+
+
+def test_a_mail_of_thousands_of_nested_parts_is_skipped_with_a_plain_reason(tmp_path):
+    nested = "".join(f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n" for i in range(3000))
+    mail = tmp_path / "nested.eml"
+    mail.write_bytes(_mail(nested + "Content-Type: text/plain", STORY.encode()))
+    items = list(ingest.read_articles([mail]))
+    assert [(item.path, item.reason) for item in items] == [(str(mail), "nested too deeply to read")]
