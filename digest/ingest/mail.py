@@ -8,7 +8,6 @@ bundling several stories becomes one article per story (``ingest.sections``).
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import email
 import email.errors
@@ -22,7 +21,7 @@ import zoneinfo
 from email.message import EmailMessage, Message
 
 from digest.errors import ArticleError
-from digest.ingest.files import content_hash, decode, part_hash
+from digest.ingest.files import _codec, content_hash, decode, part_hash
 from digest.ingest.plain import make_article
 from digest.ingest.sections import drop_chrome, sole_read_more, split_sections, text_blocks
 from digest.models import Article, Skipped
@@ -169,8 +168,8 @@ class _Damaged(Exception):
 def _part_text(part: Message, path: str) -> str | None:
     """A text part decoded from its transfer encoding, then from its charset — trusting UTF-8 over a lie.
 
-    Raises _Damaged for broken base64 that does not decode to text in its charset: read as
-    cp1252 it would be a line of nonsense in the digest.
+    Raises _Damaged for broken base64 that is not UTF-8 while labelled UTF-8, ASCII or nothing:
+    read as cp1252 it would be a line of nonsense in the digest.
     """
     try:
         payload = part.get_payload(decode=True)
@@ -179,7 +178,7 @@ def _part_text(part: Message, path: str) -> str | None:
     if not payload or not payload.strip():
         return None
     charset = part.get_content_charset()
-    if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects) and (_codec_name(charset) in ("utf-8", "ascii", None)):
+    if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects) and _codec(charset) in ("utf-8", "ascii", None):
         try:
             payload.decode("utf-8")
         except UnicodeDecodeError:
@@ -188,16 +187,6 @@ def _part_text(part: Message, path: str) -> str | None:
         return decode(payload, path, charset)
     except ArticleError:
         return None  # a binary "text" part: as good as absent
-
-
-def _codec_name(charset: str | None) -> str | None:
-    """The Python codec name of a declared charset (None when absent or unknown)."""
-    if not charset:
-        return None
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
 
 
 def _header(message: Message, name: str) -> str:
