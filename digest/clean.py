@@ -287,9 +287,12 @@ def _unemphasize(text: str) -> str:
         return "\n".join(_unemphasize(line) for line in text.split("\n"))
     out: list[str] = []
     done = i = 0
-    hopeless: set[str] = set()
+    ahead = {"**": text.find("**"), "__": text.find("__")}  # each kind's next mark at or after i, or -1
     while True:
-        starts = [(j, mark) for mark in ("**", "__") if mark not in hopeless and (j := text.find(mark, i)) != -1]
+        for kind, at in ahead.items():
+            if -1 < at < i:
+                ahead[kind] = text.find(kind, i)
+        starts = [(at, kind) for kind, at in ahead.items() if at != -1]
         if not starts:
             break
         start, mark = min(starts)
@@ -300,7 +303,7 @@ def _unemphasize(text: str) -> str:
         while close != -1 and text[close - 1].isspace():
             close = text.find(mark, close + 1)
         if close == -1:
-            hopeless.add(mark)
+            ahead[mark] = -1  # hopeless from here on
             i = start + 1
             continue
         out.append(text[done:start])

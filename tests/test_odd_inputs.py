@@ -37,6 +37,7 @@ def test_runs_of_markdown_and_link_marks_are_read_in_linear_time(tmp_path):
     mail = "From: Valley Post <news@valley.test>\nSubject: Road news\nContent-Type: text/plain\n\n"
     files = {
         "bold.md": LEAD + "**a " * 80_000,            # unclosed bold marks
+        "bold2.md": LEAD + "** " * 100_000 + "__a__",  # marks that open nothing, then the other kind
         "links.md": LEAD + "[a " * 100_000,           # unclosed link brackets
         "images.md": LEAD + "![a " * 80_000,          # unclosed image brackets
         "heading.md": "# Road" + "#" * 100_000 + "x\n\n" + LEAD,  # a heading's closing run of #s
