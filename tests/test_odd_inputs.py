@@ -231,3 +231,12 @@ def test_a_mail_of_thousands_of_nested_parts_is_skipped_with_a_plain_reason(tmp_
     mail.write_bytes(_mail(nested + "Content-Type: text/plain", STORY.encode()))
     items = list(ingest.read_articles([mail]))
     assert [(item.path, item.reason) for item in items] == [(str(mail), "nested too deeply to read")]
+
+
+def test_a_deeply_nested_page_full_of_broken_tags_is_flattened_in_linear_time(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text("<html><body>" + "<div>" * 300 + "<p>The council voted on Tuesday to reopen the quarry road.</p>"
+                    + "<a" * 400_000 + "</body></html>")
+    done = run_digest("summarize", "--format", "json", str(page), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "reopen the quarry road" in done.stdout.decode()

@@ -144,7 +144,7 @@ def _depth(tree: lxml.html.HtmlElement) -> int:
     return deepest
 
 
-_TAG = re.compile(r"</?([a-zA-Z][\w:-]*)[^>]*>")
+_TAG = re.compile(r"</?([a-zA-Z][\w:-]*+)[^<>]*+>")  # possessive, and never past a "<": linear on "<a<a<a..."
 #: Tags kept when flattening: they never nest in libxml2's tree (a new one closes the last) or hold no text.
 _FLAT_KEEP = frozenset("a br head html body li link meta p script style time title".split())
 
