@@ -11,6 +11,8 @@ import email.utils
 import re
 from dataclasses import dataclass
 
+from digest.markdown import markdown_heading, strip_markdown
+
 _MONTHS = {
     m: i
     for i, names in enumerate(
@@ -39,7 +41,9 @@ _DASH = r"(?:--|—|–|-)"
 
 # "Washington (CNN) --", "(CNN)", "LONDON, England (Reuters) -", "washington ( cnn ) --",
 # and any capitalised outlet in parentheses when a dash follows: "Ardley (Metro Daily) --".
-_PLACE = r"(?:(?P<place>[A-Za-z][\w.'’ -]{0,40}?(?:,\s*[A-Za-z][\w.'’ -]{0,30}?)?)\s*,?\s*)?"
+# Possessive spaces after the place: plain "\s*,?\s*" split a run of spaces every way before
+# failing, ~40 times over (once per place length): minutes for a line with 20,000 spaces.
+_PLACE = r"(?:(?P<place>[A-Za-z][\w.'’ -]{0,40}?(?:,\s*[A-Za-z][\w.'’ -]{0,30}?)?)\s*+,?\s*+)?"
 _DATE_IN_DATELINE = rf"(?:(?P<date>(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}})\s*)?"
 _PAREN_DATELINE = re.compile(
     rf"^\s*{_PLACE}{_DATE_IN_DATELINE}\(\s*(?P<source>{_OUTLETS})\s*\)\s*{_DASH}?\s*"
@@ -48,8 +52,8 @@ _PAREN_DATELINE = re.compile(
     re.IGNORECASE,
 )
 # "Hong Kong CNN Business  —", "NEW YORK Reuters -"  (a dash is required: no parentheses)
-_BARE_DATELINE = re.compile(
-    rf"^\s*(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})?,?\s*(?P<source>{_OUTLETS})\s*{_DASH}\s*",
+_BARE_DATELINE = re.compile(  # possessive spaces: see _PLACE
+    rf"^\s*+(?P<place>[A-Z][\w.'’]*(?:\s++[A-Z][\w.'’]*){{0,3}})?,?\s*+(?P<source>{_OUTLETS})\s*+{_DASH}\s*",
 )
 # "By . Daily Mail Reporter . ", "By Jane Smith, Daily Mail Reporter", "by . sam webb . "
 _BYLINE = re.compile(
@@ -59,14 +63,15 @@ _BYLINE = re.compile(
 # "PUBLISHED: 12:58 EST, 3 March 2013 | UPDATED: 13:01 EST, 3 March 2013", in raw or tokenized form.
 # The lookahead changes no match (the separators are a run of [\s.|] before the keyword either
 # way) but lets the scan leave most positions at once: 2.4x faster on paragraphs with a keyword.
-_STAMP = re.compile(
-    r"(?=[\s.|]*(?:published|updated|last updated))"
-    r"(?:\s*\.?\s*\|?\s*\.?\s*)(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
+_STAMP_FROM_KEYWORD = re.compile(
+    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
     r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
     r"(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"\s+\d{4}|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}))"
     r"\s*\.?",
     re.IGNORECASE,
 )
+_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+                    + _STAMP_FROM_KEYWORD.pattern, re.IGNORECASE)
 _BOILERPLATE_PHRASE = re.compile(r"(?i)\bscroll down for (?:the )?videos?\b\s*\.?\.*\s*")
 _BOILERPLATE_LINE = re.compile(
     r"""(?ix)^\s*(?:
@@ -222,24 +227,59 @@ def _place_name(raw: str) -> str:
     return ", ".join(p.title() if p.isupper() or p.islower() else p for p in parts if p)
 
 
+_STAMP_KEYWORD = re.compile(r"published|updated|last updated", re.IGNORECASE)
+
+
 def _remove_stamps(text: str, found: dict[str, str]) -> str:
-    # _STAMP may start matching at any position (its optional leading separators), so a scan of
-    # every paragraph is slow; a stamp always names "published" or "updated", so look for that first.
+    """``_STAMP.sub`` (the first stamp's date kept in ``found``), tried only at the keywords.
+
+    Tried at every position, the pattern's leading separators rescanned a run of dots, bars or
+    spaces from each of its characters: minutes for a long dotted line ("Last updated .....").
+    """
     lowered = text.casefold()
     if "published" not in lowered and "updated" not in lowered:
         return text
-
-    def keep_first(m: re.Match[str]) -> str:
+    out: list[str] = []
+    done = 0
+    for keyword in _STAMP_KEYWORD.finditer(text):
+        if keyword.start() < done or not (m := _STAMP_FROM_KEYWORD.match(text, keyword.start())):
+            continue
         found.setdefault("date", m.group("when"))
-        return " "
+        out.append(text[done : max(_stamp_start(text, keyword.start()), done)])
+        out.append(" ")
+        done = m.end()
+    return "".join(out) + text[done:] if out else text
 
-    return _STAMP.sub(keep_first, text)
+
+def _stamp_start(text: str, keyword: int) -> int:
+    """Where the separators before a stamp's keyword begin: ``\\s*\\.?\\s*\\|?\\s*\\.?\\s*``, read backwards."""
+    i = keyword
+    for mark in ("", ".", "|", "."):
+        if mark and i > 0 and text[i - 1] == mark:
+            i -= 1
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+    return i
+
+
+_PHOTO_CREDIT = re.compile(r"(?i)\((?:getty images|ap photo|reuters|afp)")
+
+
+def _ends_with_photo_credit(text: str) -> bool:
+    """Whether ``text`` (stripped) ends in "(Getty Images …)", "(AP Photo …)" and the like.
+
+    Looked for in the last bracket only: searching the whole text for "\\((?:getty…)[^)]*\\)$"
+    scanned to the end from every "(Getty" of a long paragraph.
+    """
+    if not text.endswith(")"):
+        return False
+    return _PHOTO_CREDIT.search(text, text.rfind(")", 0, len(text) - 1) + 1) is not None
 
 
 def is_caption(paragraph: str) -> bool:
     """True when a one-sentence paragraph reads like a photo caption rather than prose."""
     text = paragraph.strip()
-    if _CAPTION_PREFIX.match(text) or re.search(r"(?i)\((?:getty images|ap photo|reuters|afp)[^)]*\)\s*$", text):
+    if _CAPTION_PREFIX.match(text) or _ends_with_photo_credit(text):
         return True
     if len(text) > 300 or any(q in text for q in '"“”') or text.count(". ") > 1:
         return False
@@ -259,70 +299,6 @@ def _paragraphs(text: str) -> list[str]:
         ) and not all(ln.endswith((".", "!", "?", '"', "”")) for ln in lines[:-1])
         paragraphs.extend([" ".join(lines)] if wrapped else lines)
     return paragraphs
-
-
-# Each pattern consumes a run it cannot use (from its "[" to the first "]", or to the end) and
-# gives it back unchanged: tried afresh from every "[" of "[a [a [a ...", the plain patterns
-# scanned to the end from each, so a 100 KB paragraph of brackets took minutes.
-_MD_IMAGE = re.compile(r"!\[[^\]]*+(?:\]\([^)]*+(\))?)?")
-_MD_LINK = re.compile(r"\[(?:([^\]]++)(?:\](\([^)\s]+(?:\s+\"[^\"]*\")?\)))?)?")
-# No closing "#"s in the pattern: "(.*?)\s*#*\s*$" rescanned a run of "#"s from every character.
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
-
-
-def markdown_heading(line: str) -> str | None:
-    """The text of a Markdown ``# Heading`` line (closing ``#``s dropped), else None."""
-    m = _MD_HEADING.match(line)
-    return None if m is None else m.group(1).rstrip().rstrip("#").rstrip()
-
-
-def _unemphasize(text: str) -> str:
-    """``**bold**`` and ``__bold__`` → their text, as ``(\\*\\*|__)(?=\\S)(.+?)(?<=\\S)\\1`` would, in linear time.
-
-    That regex looked for a closing mark from every opening one; a line of unclosed ``**a``
-    took minutes. Here an opening mark with no closing mark after it on its line also means
-    none after any later opening mark of that kind, so each kind is given up at its first failure.
-    """
-    if "\n" in text:
-        return "\n".join(_unemphasize(line) for line in text.split("\n"))
-    out: list[str] = []
-    done = i = 0
-    ahead = {"**": text.find("**"), "__": text.find("__")}  # each kind's next mark at or after i, or -1
-    while True:
-        for kind, at in ahead.items():
-            if -1 < at < i:
-                ahead[kind] = text.find(kind, i)
-        starts = [(at, kind) for kind, at in ahead.items() if at != -1]
-        if not starts:
-            break
-        start, mark = min(starts)
-        if start + 2 >= len(text) or text[start + 2].isspace():
-            i = start + 1
-            continue
-        close = text.find(mark, start + 3)
-        while close != -1 and text[close - 1].isspace():
-            close = text.find(mark, close + 1)
-        if close == -1:
-            ahead[mark] = -1  # hopeless from here on
-            i = start + 1
-            continue
-        out.append(text[done:start])
-        out.append(text[start + 2 : close])
-        done = i = close + 2
-    out.append(text[done:])
-    return "".join(out)
-
-
-def _strip_markdown(paragraph: str) -> str:
-    if "![" in paragraph:
-        paragraph = _MD_IMAGE.sub(lambda m: "" if m.group(1) else m.group(0), paragraph)
-    if "[" in paragraph:
-        paragraph = _MD_LINK.sub(lambda m: m.group(1) if m.group(2) else m.group(0), paragraph)
-    if "**" in paragraph or "__" in paragraph:
-        paragraph = _unemphasize(paragraph)
-    if (heading := markdown_heading(paragraph)) is not None:
-        paragraph = heading
-    return paragraph.strip()
 
 
 def derive_title(first_sentence: str, limit: int = 80) -> str:
@@ -383,7 +359,7 @@ def parse_text(text: str) -> Parsed:
         paragraph = _remove_stamps(paragraph, found)
         if "scroll down for" in paragraph.casefold():  # a cheap test first: the regex is slow to miss
             paragraph = _BOILERPLATE_PHRASE.sub("", paragraph)
-        paragraph = _strip_markdown(paragraph)
+        paragraph = strip_markdown(paragraph)
         if not paragraph or _BOILERPLATE_LINE.match(paragraph) or is_caption(paragraph):
             continue
         body.append(paragraph)

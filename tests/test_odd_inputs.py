@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, run_digest
-from digest import ingest
-from digest.clean import _strip_markdown, markdown_heading
+from digest import clean, ingest
+from digest.markdown import markdown_heading, strip_markdown
 from digest.ingest import sections
 from digest.ingest.html import _depth, parse_document
 
@@ -33,7 +33,7 @@ def _summaries(done) -> dict[str, dict]:
     return {json.loads(line)["path"].rsplit("/", 1)[-1]: json.loads(line) for line in done.stdout.decode().splitlines()}
 
 
-def test_runs_of_markdown_and_link_marks_are_read_in_linear_time(tmp_path):
+def test_long_runs_of_marks_spaces_or_dots_are_read_in_linear_time(tmp_path):
     mail = "From: Valley Post <news@valley.test>\nSubject: Road news\nContent-Type: text/plain\n\n"
     files = {
         "bold.md": LEAD + "**a " * 80_000,            # unclosed bold marks
@@ -43,6 +43,13 @@ def test_runs_of_markdown_and_link_marks_are_read_in_linear_time(tmp_path):
         "heading.md": "# Road" + "#" * 100_000 + "x\n\n" + LEAD,  # a heading's closing run of #s
         "spaces.eml": mail + LEAD + "\n\nx" + " " * 100_000 + "y\n",  # a line that might end in a URL
         "brackets.eml": mail + LEAD + "\n\n" + "[a " * 100_000 + "\n",
+        # A first paragraph with a long run of spaces, read for a dateline ("Washington (CNN) --").
+        "dateline.txt": "Quarry road\n\nThe council voted on Tuesday to reopen the quarry road. It was"
+                        + " " * 20_000 + " done.\n",
+        # A dotted leader in a paragraph naming "updated", read for "UPDATED: 3 March 2013" stamps.
+        "leader.txt": LEAD + "\n\nLast updated" + " ." * 60_000 + " never\n",
+        # Photo credits: a caption ends in one, looked for from every "(Getty Images".
+        "credits.txt": LEAD + "\n\n" + "(Getty Images " * 120_000 + "\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -80,13 +87,24 @@ def _old_markdown(text: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(_MARKS)
 def test_linear_markdown_and_link_parsing_gives_what_the_old_patterns_gave(line):
-    assert _strip_markdown(line) == _old_markdown(line)
+    assert strip_markdown(line) == _old_markdown(line)
     old_heading = _OLD_HEADING.match(line)
     assert markdown_heading(line) == (old_heading.group(1) if old_heading else None)
     old_url = _OLD_LABELLED_URL.match(line)
     assert sections._labelled_url(line) == ((old_url["label"], old_url["url"]) if old_url else None)
     assert sections._links(line) == tuple(_OLD_TEXT_LINK.findall(line))
     assert sections._unlink(line) == _OLD_TEXT_LINK.sub(r"\1", line)
+
+
+def _run_python(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=HANG_GUARD,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_dateline_after_a_run_of_spaces_is_looked_for_in_linear_time():
+    done = _run_python("from digest.clean import _BARE_DATELINE as d\n"
+                       "print(d.match(' ' * 100_000) is None, d.match(' ' * 50_000 + 'LONDON Reuters - x') is not None)")
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
@@ -98,8 +116,7 @@ def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
         "blocks = page_blocks(lxml.html.document_fromstring(f'<html><body><p>{links}</p></body></html>'))\n"
         "print(len(blocks), len(blocks[0].links))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=HANG_GUARD,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = _run_python(script)
     assert done.stdout.split() == ["1", "60000"], done.stderr
 
 
@@ -240,3 +257,34 @@ def test_a_deeply_nested_page_full_of_broken_tags_is_flattened_in_linear_time(tm
     done = run_digest("summarize", "--format", "json", str(page), timeout=HANG_GUARD)
     assert done.returncode == 0, done.stderr.decode()
     assert "reopen the quarry road" in done.stdout.decode()
+
+
+_OLD_BARE_DATELINE = re.compile(
+    rf"^\s*(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})?,?\s*(?P<source>{clean._OUTLETS})\s*{clean._DASH}\s*")
+_OLD_PHOTO_CREDIT = re.compile(r"(?i)\((?:getty images|ap photo|reuters|afp)[^)]*\)\s*$")
+_STAMPY = st.lists(st.sampled_from(
+    [" ", "  ", ".", "|", "\t", "published", "UPDATED", "last updated", "Updated:", " at ", "12:58 EST, ", "3 March 2013",
+     "March 3, 2013", "on ", "x", "un", ",", "(", ")", "Getty Images", "(AP Photo", "(CNN) -- ", "Washington ",
+     "LONDON Reuters - ", "\u00a0"]), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_STAMPY)
+def test_linear_stamp_dateline_and_credit_finding_gives_what_the_old_patterns_gave(text):
+    old_found: dict[str, str] = {}
+
+    def keep_first(m):
+        old_found.setdefault("date", m.group("when"))
+        return " "
+
+    lowered = text.casefold()
+    old = clean._STAMP.sub(keep_first, text) if "published" in lowered or "updated" in lowered else text
+    found: dict[str, str] = {}
+    assert (clean._remove_stamps(text, found), found) == (old, old_found)
+    old_dateline = re.compile(clean._PAREN_DATELINE.pattern.replace(r"\s*+,?\s*+", r"\s*,?\s*"), re.IGNORECASE)
+    new, was = clean._PAREN_DATELINE.match(text), old_dateline.match(text)
+    assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
+    new, was = clean._BARE_DATELINE.match(text), _OLD_BARE_DATELINE.match(text)
+    assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
+    stripped = text.strip()
+    assert clean._ends_with_photo_credit(stripped) == bool(_OLD_PHOTO_CREDIT.search(stripped))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digest.clean import markdown_heading
+from digest.markdown import markdown_heading
 
 #: Words a section needs, besides its heading, to count as a story.
 MIN_STORY_WORDS = 12
