@@ -11,6 +11,8 @@ import email.utils
 import re
 from dataclasses import dataclass
 
+from digest.markdown import markdown_heading, strip_markdown
+
 _MONTHS = {
     m: i
     for i, names in enumerate(
@@ -39,7 +41,9 @@ _DASH = r"(?:--|—|–|-)"
 
 # "Washington (CNN) --", "(CNN)", "LONDON, England (Reuters) -", "washington ( cnn ) --",
 # and any capitalised outlet in parentheses when a dash follows: "Ardley (Metro Daily) --".
-_PLACE = r"(?:(?P<place>[A-Za-z][\w.'’ -]{0,40}?(?:,\s*[A-Za-z][\w.'’ -]{0,30}?)?)\s*,?\s*)?"
+# Possessive spaces after the place: plain "\s*,?\s*" split a run of spaces every way before
+# failing, ~40 times over (once per place length): minutes for a line with 20,000 spaces.
+_PLACE = r"(?:(?P<place>[A-Za-z][\w.'’ -]{0,40}?(?:,\s*[A-Za-z][\w.'’ -]{0,30}?)?)\s*+,?\s*+)?"
 _DATE_IN_DATELINE = rf"(?:(?P<date>(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}})\s*)?"
 _PAREN_DATELINE = re.compile(
     rf"^\s*{_PLACE}{_DATE_IN_DATELINE}\(\s*(?P<source>{_OUTLETS})\s*\)\s*{_DASH}?\s*"
@@ -48,8 +52,8 @@ _PAREN_DATELINE = re.compile(
     re.IGNORECASE,
 )
 # "Hong Kong CNN Business  —", "NEW YORK Reuters -"  (a dash is required: no parentheses)
-_BARE_DATELINE = re.compile(
-    rf"^\s*(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})?,?\s*(?P<source>{_OUTLETS})\s*{_DASH}\s*",
+_BARE_DATELINE = re.compile(  # possessive spaces: see _PLACE
+    rf"^\s*+(?P<place>[A-Z][\w.'’]*(?:\s++[A-Z][\w.'’]*){{0,3}})?,?\s*+(?P<source>{_OUTLETS})\s*+{_DASH}\s*",
 )
 # "By . Daily Mail Reporter . ", "By Jane Smith, Daily Mail Reporter", "by . sam webb . "
 _BYLINE = re.compile(
@@ -59,14 +63,15 @@ _BYLINE = re.compile(
 # "PUBLISHED: 12:58 EST, 3 March 2013 | UPDATED: 13:01 EST, 3 March 2013", in raw or tokenized form.
 # The lookahead changes no match (the separators are a run of [\s.|] before the keyword either
 # way) but lets the scan leave most positions at once: 2.4x faster on paragraphs with a keyword.
-_STAMP = re.compile(
-    r"(?=[\s.|]*(?:published|updated|last updated))"
-    r"(?:\s*\.?\s*\|?\s*\.?\s*)(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
+_STAMP_FROM_KEYWORD = re.compile(
+    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
     r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
     r"(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"\s+\d{4}|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}))"
     r"\s*\.?",
     re.IGNORECASE,
 )
+_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+                    + _STAMP_FROM_KEYWORD.pattern, re.IGNORECASE)
 _BOILERPLATE_PHRASE = re.compile(r"(?i)\bscroll down for (?:the )?videos?\b\s*\.?\.*\s*")
 _BOILERPLATE_LINE = re.compile(
     r"""(?ix)^\s*(?:
@@ -222,24 +227,59 @@ def _place_name(raw: str) -> str:
     return ", ".join(p.title() if p.isupper() or p.islower() else p for p in parts if p)
 
 
+_STAMP_KEYWORD = re.compile(r"published|updated|last updated", re.IGNORECASE)
+
+
 def _remove_stamps(text: str, found: dict[str, str]) -> str:
-    # _STAMP may start matching at any position (its optional leading separators), so a scan of
-    # every paragraph is slow; a stamp always names "published" or "updated", so look for that first.
+    """``_STAMP.sub`` (the first stamp's date kept in ``found``), tried only at the keywords.
+
+    Tried at every position, the pattern's leading separators rescanned a run of dots, bars or
+    spaces from each of its characters: minutes for a long dotted line ("Last updated .....").
+    """
     lowered = text.casefold()
     if "published" not in lowered and "updated" not in lowered:
         return text
-
-    def keep_first(m: re.Match[str]) -> str:
+    out: list[str] = []
+    done = 0
+    for keyword in _STAMP_KEYWORD.finditer(text):
+        if keyword.start() < done or not (m := _STAMP_FROM_KEYWORD.match(text, keyword.start())):
+            continue
         found.setdefault("date", m.group("when"))
-        return " "
+        out.append(text[done : max(_stamp_start(text, keyword.start()), done)])
+        out.append(" ")
+        done = m.end()
+    return "".join(out) + text[done:] if out else text
 
-    return _STAMP.sub(keep_first, text)
+
+def _stamp_start(text: str, keyword: int) -> int:
+    """Where the separators before a stamp's keyword begin: ``\\s*\\.?\\s*\\|?\\s*\\.?\\s*``, read backwards."""
+    i = keyword
+    for mark in ("", ".", "|", "."):
+        if mark and i > 0 and text[i - 1] == mark:
+            i -= 1
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+    return i
+
+
+_PHOTO_CREDIT = re.compile(r"(?i)\((?:getty images|ap photo|reuters|afp)")
+
+
+def _ends_with_photo_credit(text: str) -> bool:
+    """Whether ``text`` (stripped) ends in "(Getty Images …)", "(AP Photo …)" and the like.
+
+    Looked for in the last bracket only: searching the whole text for "\\((?:getty…)[^)]*\\)$"
+    scanned to the end from every "(Getty" of a long paragraph.
+    """
+    if not text.endswith(")"):
+        return False
+    return _PHOTO_CREDIT.search(text, text.rfind(")", 0, len(text) - 1) + 1) is not None
 
 
 def is_caption(paragraph: str) -> bool:
     """True when a one-sentence paragraph reads like a photo caption rather than prose."""
     text = paragraph.strip()
-    if _CAPTION_PREFIX.match(text) or re.search(r"(?i)\((?:getty images|ap photo|reuters|afp)[^)]*\)\s*$", text):
+    if _CAPTION_PREFIX.match(text) or _ends_with_photo_credit(text):
         return True
     if len(text) > 300 or any(q in text for q in '"“”') or text.count(". ") > 1:
         return False
@@ -259,22 +299,6 @@ def _paragraphs(text: str) -> list[str]:
         ) and not all(ln.endswith((".", "!", "?", '"', "”")) for ln in lines[:-1])
         paragraphs.extend([" ".join(lines)] if wrapped else lines)
     return paragraphs
-
-
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-
-
-def _strip_markdown(paragraph: str) -> str:
-    paragraph = _MD_IMAGE.sub("", paragraph)
-    paragraph = _MD_LINK.sub(r"\1", paragraph)
-    if "**" in paragraph or "__" in paragraph:
-        paragraph = _MD_EMPHASIS.sub(r"\2", paragraph)
-    if m := _MD_HEADING.match(paragraph):
-        paragraph = m.group(1)
-    return paragraph.strip()
 
 
 def derive_title(first_sentence: str, limit: int = 80) -> str:
@@ -309,8 +333,8 @@ def parse_text(text: str) -> Parsed:
     paragraphs = _paragraphs(text)
     if not title and paragraphs:
         first = paragraphs[0]
-        if m := _MD_HEADING.match(first):
-            title, paragraphs = m.group(1).strip(), paragraphs[1:]
+        if (heading := markdown_heading(first)) is not None:
+            title, paragraphs = heading.strip(), paragraphs[1:]
         elif len(paragraphs) > 1 and _looks_like_title(first):
             title, paragraphs = first.strip(), paragraphs[1:]
 
@@ -335,7 +359,7 @@ def parse_text(text: str) -> Parsed:
         paragraph = _remove_stamps(paragraph, found)
         if "scroll down for" in paragraph.casefold():  # a cheap test first: the regex is slow to miss
             paragraph = _BOILERPLATE_PHRASE.sub("", paragraph)
-        paragraph = _strip_markdown(paragraph)
+        paragraph = strip_markdown(paragraph)
         if not paragraph or _BOILERPLATE_LINE.match(paragraph) or is_caption(paragraph):
             continue
         body.append(paragraph)

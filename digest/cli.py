@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from digest import __version__, interrupt
+from digest.commands._common import one_line
 from digest.commands.build import build
 from digest.commands.eval import eval_cmd
 from digest.commands.fetch import fetch
@@ -37,14 +38,14 @@ def _error_line(exc: click.ClickException) -> str:
     message = exc.format_message()
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         message += f" (see '{exc.ctx.command_path} --help')"
-    return f"digest: error: {message}"
+    return f"digest: error: {one_line(message)}"
 
 
 def _output_failed(ctx: click.Context, exc: OSError) -> None:
     """Report an OSError (a full disk under stdout, a file vanishing mid-way) as one line, exit 1."""
     _discard_stdout()
     where = f"{exc.filename}: " if exc.filename else ""
-    click.echo(f"digest: error: {where}{exc.strerror or exc}", err=True)
+    click.echo(f"digest: error: {one_line(f'{where}{exc.strerror or exc}')}", err=True)
     ctx.exit(1)
 
 
@@ -75,7 +76,7 @@ class _WarningLine(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             # sys.stderr looked up each time: click's test runner swaps it.
-            click.echo(f"digest: {record.levelname.lower()}: {record.getMessage()}", err=True)
+            click.echo(f"digest: {record.levelname.lower()}: {one_line(record.getMessage())}", err=True)
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
 
@@ -106,7 +107,7 @@ class DigestGroup(click.Group):
                     # left here, where a full disk or a closed pipe is reported, not as Python exits.
                     sys.stdout.flush()
         except DigestError as exc:
-            click.echo(f"digest: error: {exc}", err=True)
+            click.echo(f"digest: error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except click.exceptions.NoArgsIsHelpError:
             raise  # `digest subscribers` alone prints that group's help

@@ -116,7 +116,7 @@ class InputSection:
     patterns: tuple[str, ...] = _opt(
         ["*.txt", "*.md", "*.html", "*.htm", "*.eml", "*.mbox"], "Glob patterns of article files.", _non_empty
     )
-    max_file_mb: float = _opt(20.0, "Files larger than this are skipped with a message.", _positive)
+    max_file_mb: float = _opt(20.0, "Files (and standard input) larger than this are skipped with a message.", _positive)
 
 
 @dataclass(frozen=True)

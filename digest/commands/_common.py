@@ -61,6 +61,18 @@ def progress_bar(total: int | None, label: str) -> Iterator[Callable[[int], None
             state["bar"].__exit__(None, None, None)
 
 
+def one_line(message: str) -> str:
+    """``message`` with line breaks and control characters shown escaped (``\\n``, ``\\x1b``).
+
+    A file name may hold a newline or a terminal escape sequence; printed as is, it would split
+    a message over two lines or drive the user's terminal.
+    """
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                   for ch in message)
+
+
 def echo_err(message: str) -> None:
     """One line on stderr, prefixed with the program name."""
-    click.echo(f"digest: {message}", err=True)
+    click.echo(f"digest: {one_line(message)}", err=True)

@@ -7,16 +7,23 @@ import sys
 
 import click
 
-from digest.commands._common import config_option, settings_from
+from digest.commands._common import config_option, one_line, settings_from
 from digest.config import Settings
 from digest.errors import ConfigError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
+class _OneLineFormatter(logging.Formatter):
+    """One line per record (a file name's newline shown as ``\\n``); a traceback, when logged, still follows it."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return one_line(super().formatMessage(record))
+
+
 def _configure_logging(settings: Settings) -> None:
     """Log to stderr, and to ``[schedule] log_file`` when set. APScheduler only for warnings."""
-    formatter = logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+    formatter = _OneLineFormatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if settings.schedule.log_file:
         try:

@@ -7,7 +7,7 @@ import json
 import click
 
 from digest import clock
-from digest.commands._common import config_option, settings_from
+from digest.commands._common import config_option, one_line, settings_from
 
 
 def _format(report: dict) -> list[str]:
@@ -62,4 +62,4 @@ def status(ctx: click.Context, seeds, out, config_path, as_json) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
-        click.echo("\n".join(_format(report)))
+        click.echo("\n".join(one_line(line) for line in _format(report)))  # a line per item, whatever its name

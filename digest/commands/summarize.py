@@ -7,11 +7,11 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
-from digest.commands._common import EXIT_INPUT_SKIPPED, echo_err, progress_bar, settings_from
+from digest.commands._common import EXIT_INPUT_SKIPPED, echo_err, one_line, progress_bar, settings_from
 from digest.config import Settings
 from digest.errors import ArticleError
 from digest.models import Article, Skipped, Summary
@@ -39,7 +39,7 @@ def _meta_line(article: Article) -> str:
     if article.date:
         parts.append(article.date.isoformat())
     parts.append(article.path)
-    return " · ".join(parts)
+    return one_line(" · ".join(parts))  # a newline in a file name would break the layout
 
 
 def _is_pipe(path: str) -> bool:
@@ -50,6 +50,14 @@ def _is_pipe(path: str) -> bool:
         return False
 
 
+def _read_limited(handle: BinaryIO, name: str, max_bytes: int) -> bytes:
+    """All of a stream, but no more than ``max_bytes`` ([input] max_file_mb, as for files): ArticleError past it."""
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ArticleError(name, f"too large (over {max_bytes / 1e6:.1f} MB, the limit)")
+    return data
+
+
 def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article | Skipped]:
     from digest import ingest
 
@@ -57,7 +65,7 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
     for path in paths:
         if path == "-":
             try:
-                data = sys.stdin.buffer.read()
+                data = _read_limited(sys.stdin.buffer, "<stdin>", max_bytes)
                 yield ingest.parse_article(ingest.decode(data, "<stdin>"), "-", digest_hash=ingest.content_hash(data))
             except ArticleError as exc:
                 yield Skipped(exc.path, exc.reason)
@@ -66,7 +74,7 @@ def _read_inputs(paths: tuple[str, ...], settings: Settings) -> Iterator[Article
             # pipes, which would hang a build if one sat in the seeds folder).
             try:
                 with open(path, "rb") as handle:
-                    data = handle.read()
+                    data = _read_limited(handle, path, max_bytes)
                 yield ingest.parse_article(ingest.decode(data, path), path, digest_hash=ingest.content_hash(data))
             except ArticleError as exc:
                 yield Skipped(exc.path, exc.reason)

@@ -79,6 +79,9 @@ def read_file_items(
         return mbox_items(data, name, timezone=timezone, modified=modified)
     except ArticleError:
         raise
+    except RecursionError:
+        # The parsers recurse per level of nesting: a mail of thousands of nested parts.
+        raise ArticleError(name, "nested too deeply to read") from None
     except Exception as exc:  # noqa: BLE001
         # Third-party parsers (lxml, readability, email) meet hostile input here and may raise
         # anything; one such file must not stop a build or the daemon, so it becomes a reported skip.

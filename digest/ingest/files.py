@@ -187,6 +187,8 @@ def read_bytes(path: str | os.PathLike[str], *, timezone: str = "UTC", max_bytes
     """
     p = Path(path)
     name = display_name(path)
+    if not name:
+        raise ArticleError("''", "empty file name")  # Path("") is the current folder: "is a folder" puzzled
     try:
         stat = p.stat()
         if stat_module.S_ISDIR(stat.st_mode):
@@ -220,7 +222,9 @@ def decode(data: bytes, path: str = "-", declared: str | None = None) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     codec = _codec(declared)
-    if codec and codec.startswith(("utf-16", "utf-32")):
+    # Text with no NUL byte that reads as UTF-8 is not UTF-16/32, whatever it says (ASCII text
+    # labelled UTF-16 decoded to a line of CJK-looking nonsense).
+    if codec and codec.startswith(("utf-16", "utf-32")) and not _plainly_utf8(data):
         try:
             return data.decode(codec)
         except UnicodeDecodeError:
@@ -236,6 +240,17 @@ def decode(data: bytes, path: str = "-", declared: str | None = None) -> str:
             except UnicodeDecodeError:
                 continue
     return data.decode("latin-1")
+
+
+def _plainly_utf8(data: bytes) -> bool:
+    """True for bytes without NULs that are valid UTF-8: never UTF-16 or UTF-32 text."""
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _codec(name: str | None) -> str | None:

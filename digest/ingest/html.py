@@ -88,15 +88,75 @@ def decode_html(data: bytes, path: str = "-") -> str:
 
 
 def parse_document(text: str, path: str = "-") -> lxml.html.HtmlElement:
-    """HTML text → an lxml tree; ArticleError when there is no document to speak of."""
+    """HTML text → an lxml tree; ArticleError when there is no document to speak of.
+
+    libxml2 stops at a text run over 10 MB or at elements nested over 255 deep (unclosed
+    ``<font>`` tags in an old newsletter will do) and silently drops the rest of the page. A
+    page with a longer text run is parsed again without that limit; one nested deeper is read
+    flattened (only its paragraph breaks kept), since the tree walks here recurse.
+    """
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str input carrying an encoding declaration
     text = _CONTROL_CHARS.sub("", text)  # lxml parses them but refuses them in any text it is later given
     if not text.strip():
         raise ArticleError(path, "empty file")
     try:
-        return lxml.html.document_fromstring(text)
+        tree, limit = _parse_whole(text)
+        if limit == "depth":
+            tree, limit = _parse_whole(_flatten(text))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ArticleError(path, f"malformed HTML: {exc}") from None
+    if limit:
+        raise ArticleError(path, f"HTML too deeply nested to read (over {_MAX_DEPTH} levels)")
+    return tree
+
+
+#: libxml2's own limit on nesting; deeper trees are flattened (see parse_document).
+_MAX_DEPTH = 255
+
+
+def _parse_whole(text: str) -> tuple[lxml.html.HtmlElement, str | None]:
+    """The tree, and "depth" when the page nests too deep to be read whole (else None)."""
+    tree, limit = _parse(text, huge=False)
+    if limit == "size":
+        tree, limit = _parse(text, huge=True)
+        if limit is None and _depth(tree) > _MAX_DEPTH:
+            limit = "depth"  # huge_tree also lets nesting go to 2048
+    return tree, limit
+
+
+def _parse(text: str, *, huge: bool) -> tuple[lxml.html.HtmlElement, str | None]:
+    """The tree, and which libxml2 limit ("depth", "size") cut the page short, if one did."""
+    parser = lxml.html.HTMLParser(huge_tree=huge)
+    tree = lxml.html.document_fromstring(text, parser=parser)
+    for error in parser.error_log:
+        if "xcessive depth" in error.message:
+            return tree, "depth"
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            return tree, "size"
+    return tree, None
+
+
+def _depth(tree: lxml.html.HtmlElement) -> int:
+    depth = deepest = 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_TAG = re.compile(r"</?([a-zA-Z][\w:-]*+)[^<>]*+>")  # possessive, and never past a "<": linear on "<a<a<a..."
+#: Tags kept when flattening: they never nest in libxml2's tree (a new one closes the last) or hold no text.
+_FLAT_KEEP = frozenset("a br head html body li link meta p script style time title".split())
+
+
+def _flatten(text: str) -> str:
+    """The page with no nesting left: block tags become paragraph breaks, other tags are dropped."""
+    def tag(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        if name in _FLAT_KEEP:
+            return m.group(0)
+        return "<p>" if name in _BLOCK_TAGS else ""
+    return _TAG.sub(tag, text)
 
 
 def raw_meta(tree: lxml.html.HtmlElement) -> RawMeta:
@@ -118,7 +178,8 @@ def raw_meta(tree: lxml.html.HtmlElement) -> RawMeta:
 
 def strip_chrome(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """A copy of ``tree`` without scripts, navigation, ads, cookie banners and other chrome (see module docs)."""
-    tree = lxml.html.fromstring(lxml.html.tostring(tree))
+    # huge_tree: a page read past libxml2's limits (see parse_document) must not lose them here.
+    tree = lxml.html.fromstring(lxml.html.tostring(tree), parser=lxml.html.HTMLParser(huge_tree=True))
     for el in list(tree.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         _drop(el)
     for el in list(tree.iter("script", "style", "noscript", "template", "head")):
@@ -212,6 +273,7 @@ class _Collector:
         self.emphasized = 0
         self.in_heading = False
         self.links: list[tuple[str, str]] = []
+        self._linked: set[tuple[str, str]] = set()  # the same, for the membership test: a list made it quadratic
 
     def flush(self) -> None:
         text = " ".join("".join(self.parts).split())
@@ -228,7 +290,8 @@ class _Collector:
         self.parts.append(text)
         if emphasis:
             self.emphasized += len("".join(text.split()))
-        if link and text.strip() and link not in self.links:
+        if link and text.strip() and link not in self._linked:
+            self._linked.add(link)
             self.links.append(link)
 
     def walk(self, node: lxml.etree._Element, emphasis: bool, link: tuple[str, str] | None) -> None:

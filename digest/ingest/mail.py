@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.errors
 import email.policy
 import email.utils
 import mailbox
@@ -20,7 +21,7 @@ import zoneinfo
 from email.message import EmailMessage, Message
 
 from digest.errors import ArticleError
-from digest.ingest.files import content_hash, decode, part_hash
+from digest.ingest.files import _codec, content_hash, decode, part_hash
 from digest.ingest.plain import make_article
 from digest.ingest.sections import drop_chrome, sole_read_more, split_sections, text_blocks
 from digest.models import Article, Skipped
@@ -91,7 +92,7 @@ def message_articles(
     date = _mail_date(message, timezone)
     source = _sender(message)
     digest_hash = digest_hash or content_hash(message.as_bytes())
-    html_body, text_body, attachments = _bodies(message, path)
+    html_body, text_body, attachments, damaged = _bodies(message, path)
     meta = dict(title=title, date=date, date_source="mail" if date else "none", source=source,
                 modified=modified, digest_hash=digest_hash)
     if html_body is not None:
@@ -104,6 +105,8 @@ def message_articles(
                 raise
     if text_body is not None:
         return _text_articles(text_body, path, **meta)
+    if damaged:
+        raise ArticleError(path, "the message's text is damaged (its base64 encoding is broken)")
     if attachments:
         raise ArticleError(path, f"no text in the message, only attachments ({', '.join(attachments[:5])})")
     raise ArticleError(path, "no text in the message")
@@ -119,10 +122,14 @@ def _text_articles(text: str, path: str, *, digest_hash: str, **meta) -> list[Ar
     return [make_article(kept or text, path, **meta, url=sole_read_more(blocks), digest_hash=digest_hash)]
 
 
-def _bodies(message: Message, path: str) -> tuple[str | None, str | None, list[str]]:
-    """(first HTML body, first plain-text body, attachment names); attachments never count as body."""
+def _bodies(message: Message, path: str) -> tuple[str | None, str | None, list[str], bool]:
+    """(first HTML body, first plain-text body, attachment names, whether a text part was damaged).
+
+    Attachments never count as body.
+    """
     html_body = text_body = None
     attachments: list[str] = []
+    damaged = False
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -131,24 +138,53 @@ def _bodies(message: Message, path: str) -> tuple[str | None, str | None, list[s
         if disposition == "attachment" or (part.get_filename() and kind not in ("text/html", "text/plain")):
             attachments.append(part.get_filename() or kind)
             continue
-        if kind == "text/html" and html_body is None:
-            html_body = _part_text(part, path)
-        elif kind == "text/plain" and text_body is None:
-            text_body = _part_text(part, path)
+        if kind.startswith("multipart/"):
+            # A multipart the parser could not split (no boundary given): its body is all there is.
+            kind = "text/html" if _LOOKS_HTML.search(part.get_payload(decode=True) or b"") else "text/plain"
+        if kind not in ("text/html", "text/plain") or (html_body if kind == "text/html" else text_body) is not None:
+            continue
+        try:
+            body = _part_text(part, path)
+        except _Damaged:
+            damaged = True
+            continue
+        if kind == "text/html":
+            html_body = body
+        else:
+            text_body = body
     return (html_body if html_body and html_body.strip() else None,
-            text_body if text_body and text_body.strip() else None, attachments)
+            text_body if text_body and text_body.strip() else None, attachments, damaged)
+
+
+_LOOKS_HTML = re.compile(rb"(?i)<(?:html|body|p|div|table)\b")
+_BASE64_DEFECTS = (email.errors.InvalidBase64CharactersDefect, email.errors.InvalidBase64PaddingDefect,
+                   email.errors.InvalidBase64LengthDefect)
+
+
+class _Damaged(Exception):
+    """A text part whose transfer encoding is broken beyond reading."""
 
 
 def _part_text(part: Message, path: str) -> str | None:
-    """A text part decoded from its transfer encoding, then from its charset — trusting UTF-8 over a lie."""
+    """A text part decoded from its transfer encoding, then from its charset — trusting UTF-8 over a lie.
+
+    Raises _Damaged for broken base64 that is not UTF-8 while labelled UTF-8, ASCII or nothing:
+    read as cp1252 it would be a line of nonsense in the digest.
+    """
     try:
         payload = part.get_payload(decode=True)
     except (ValueError, LookupError):
         return None
     if not payload or not payload.strip():
         return None
+    charset = part.get_content_charset()
+    if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects) and _codec(charset) in ("utf-8", "ascii", None):
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Damaged from None
     try:
-        return decode(payload, path, part.get_content_charset())
+        return decode(payload, path, charset)
     except ArticleError:
         return None  # a binary "text" part: as good as absent
 

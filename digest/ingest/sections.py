@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.markdown import markdown_heading
+
 #: Words a section needs, besides its heading, to count as a story.
 MIN_STORY_WORDS = 12
 #: Share of the document's words the stories must hold together.
@@ -154,9 +156,41 @@ def split_sections(blocks: list[Block]) -> list[Section] | None:
 
 _URL = r"https?://[^\s<>()\"']+[^\s<>()\"'.,;:!?]"
 _MD_LINK = re.compile(rf"\[([^\]]+)\]\(({_URL})\)")
-_LABELLED_URL = re.compile(rf"^(?P<label>[^<>]*?)\s*[:\-–—]?\s*<?(?P<url>{_URL})>?\s*$")
+# The same, for finding links inside a line: a "[" run that is no link is consumed whole (and
+# given back), since trying afresh from every "[" of "[a [a [a ..." took quadratic time.
+_MD_LINK_RUN = re.compile(rf"\[(?:([^\]]++)(?:\]\(({_URL})\))?)?")
+_URL_START = re.compile(r"https?://")
+_NOT_IN_URL = "<>()\"'"
 _UNDERLINE = re.compile(r"^\s*(?:=+|-+)\s*$")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def _labelled_url(line: str) -> tuple[str, str] | None:
+    """(label, url) for a line ending in a URL, such as "Read more: https://…" or "<https://…>"; else None.
+
+    What ``^(?P<label>[^<>]*?)\\s*[:\\-–—]?\\s*<?(?P<url>URL)>?\\s*$`` would match, found from the
+    end of the line: that regex retried every label length, which took minutes on a line
+    with a long run of spaces.
+    """
+    end = len(line.rstrip())
+    if line.endswith(">", 0, end):
+        end -= 1
+    if not end or line[end - 1].isspace():
+        return None
+    token = line[:end].rsplit(None, 1)[-1]
+    run = token[max(token.rfind(c) for c in _NOT_IN_URL) + 1 :]  # the characters a URL may hold
+    start = _URL_START.search(run)
+    if start is None or len(run) - start.end() < 2 or run[-1] in ".,;:!?":
+        return None
+    url_at = end - len(run) + start.start()
+    prefix = line[:url_at]
+    if prefix.endswith("<"):
+        prefix = prefix[:-1]
+    if "<" in prefix or ">" in prefix:
+        return None
+    label = prefix.rstrip()
+    if label.endswith((":", "-", "–", "—")):
+        label = label[:-1].rstrip()
+    return label, line[url_at:end]
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -187,7 +221,7 @@ def _heading_over_text(line: str, following: str) -> bool:
     The length ratio keeps the first line of a hard-wrapped paragraph from passing as a heading.
     """
     line = line.strip()
-    if _MD_HEADING.match(line) or _LABELLED_URL.match(line) or is_read_more(line):
+    if markdown_heading(line) is not None or _labelled_url(line) or is_read_more(line):
         return False
     return (1 <= len(line.split()) <= 12 and not line.endswith((".", "!", ",", ";", ":"))
             and len(line) < 0.75 * len(following.strip()))
@@ -197,7 +231,8 @@ def _group_lines(lines: list[str]) -> list[str]:
     """Hard-wrapped lines joined into one paragraph; heading and link lines kept apart."""
     out: list[str] = []
     for line in lines:
-        special = _MD_HEADING.match(line) or _LABELLED_URL.match(line.strip()) or _MD_LINK.fullmatch(line.strip())
+        special = (markdown_heading(line) is not None or _labelled_url(line.strip())
+                   or _MD_LINK.fullmatch(line.strip()))
         if out and not special and not out[-1].startswith("\x00"):
             out[-1] = f"{out[-1]} {line.strip()}"
         else:
@@ -205,15 +240,24 @@ def _group_lines(lines: list[str]) -> list[str]:
     return [ln.lstrip("\x00") for ln in out]
 
 
+def _links(line: str) -> tuple[tuple[str, str], ...]:
+    """The ``[text](url)`` links of a line."""
+    return tuple((m.group(1), m.group(2)) for m in _MD_LINK_RUN.finditer(line) if m.group(2))
+
+
+def _unlink(line: str) -> str:
+    """A line with each ``[text](url)`` link replaced by its text."""
+    return _MD_LINK_RUN.sub(lambda m: m.group(1) if m.group(2) else m.group(0), line)
+
+
 def _text_block(line: str, standalone: bool) -> Block:
-    if m := _MD_HEADING.match(line):
-        links = tuple((t, u) for t, u in _MD_LINK.findall(m.group(1)))
-        return Block(_MD_LINK.sub(r"\1", m.group(1)).strip(), heading=True, links=links)
-    if m := _LABELLED_URL.match(line):
-        label = m.group("label").strip(" :-–—[]()") or m.group("url")
-        return Block(label, links=((label, m.group("url")),))
-    links = tuple((t, u) for t, u in _MD_LINK.findall(line))
-    plain = _MD_LINK.sub(r"\1", line).strip()
+    if (heading := markdown_heading(line)) is not None:
+        return Block(_unlink(heading).strip(), heading=True, links=_links(heading))
+    if labelled := _labelled_url(line):
+        label = labelled[0].strip(" :-–—[]()") or labelled[1]
+        return Block(label, links=((label, labelled[1]),))
+    links = _links(line)
+    plain = _unlink(line).strip()
     words = plain.split()
     heading = standalone and 1 <= len(words) <= 14 and not plain.endswith((".", "!", ",", ";", ":")) and not is_read_more(plain)
     return Block(plain, heading=heading, links=links)
