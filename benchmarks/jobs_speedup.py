@@ -14,8 +14,9 @@ digest/parallel.py), on articles from ../shared/eval:
   lexrank (best of two turns each: a run takes seconds).
 
 Speed-ups only show what the machine has to give: the load average and the speed-up of plain
-busy loops (lowered by other processes competing for the cores) are printed before and after,
-and for summarizing the speed-up of independent processes that share the articles without any
+busy loops (lowered by other processes competing for the cores) and of C code that reads memory
+at random (``core_scaling.c``, when a C compiler is at hand: work whose data outgrows a core's
+own cache shares the rest of the machine) are printed before and after, and for summarizing the speed-up of independent processes that share the articles without any
 communication (the ceiling for this very work on this machine); so is each case's CPU seconds
 with 1 and N jobs (equal: no overhead). Exits cleanly when the evaluation data is absent.
 Prints numbers; asserts nothing.
@@ -92,6 +93,34 @@ def machine_speedup(jobs: int, work: int = 3_000_000) -> float:
     return serial / parallel
 
 
+def cache_scaling(jobs: int, sizes: tuple[int, ...] = (1, 8, 64)) -> list[tuple[int, float]] | None:
+    """The speed-up of ``jobs`` processes of C code reading a buffer of each size (MB) at random
+    (``core_scaling.c``, compiled here): what the machine's shared caches and memory give to
+    parallel work, apart from Python and digest. None without a C compiler."""
+    import subprocess
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="digest-scaling-") as folder:
+        program = Path(folder) / "core_scaling"
+        try:
+            subprocess.run([compiler, "-O2", "-o", str(program), str(Path(__file__).with_name("core_scaling.c"))],
+                           check=True, capture_output=True)
+            lines = subprocess.run([str(program), str(jobs), *map(str, sizes)], check=True, capture_output=True,
+                                   text=True, timeout=120).stdout.splitlines()
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return [(int(mb), float(speedup)) for mb, _, _, speedup in (line.split() for line in lines)]
+
+
+def print_cache_scaling(jobs: int) -> None:
+    scaling = cache_scaling(jobs)
+    if scaling:
+        print(f"  and for C code reading memory at random (core_scaling.c), by working set: "
+              f"{', '.join(f'{mb} MB {x:.2f}x' for mb, x in scaling)}")
+
+
 _HALVES: list = []
 
 
@@ -151,6 +180,7 @@ def main() -> int:
     print(f"{len(articles):,} articles; {os.cpu_count()} CPUs; load average before: "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}; the machine's own speed-up for "
           f"{args.jobs} busy loops now: {machine_speedup(args.jobs):.2f}x")
+    print_cache_scaling(args.jobs)
 
     def run(jobs: int) -> Callable[[], object]:
         return lambda: summarize_all(articles, algorithm=DEFAULT_ALGORITHM, count=3, jobs=jobs)
@@ -195,6 +225,7 @@ def main() -> int:
     report("evaluate (news, lead, lexrank)", *best_of([run_eval(1), run_eval(args.jobs)], min(2, args.repeat)), args.jobs)
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; the machine's own "
           f"speed-up now: {machine_speedup(args.jobs):.2f}x")
+    print_cache_scaling(args.jobs)
     return 0
 
 
