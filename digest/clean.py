@@ -111,12 +111,15 @@ class Parsed:
 
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; newlines are kept. One regex
-# pass instead of a per-character category check (that was half the cost of cleaning).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]+")
+# pass instead of a per-character category check (that was half the cost of cleaning). Also the
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): left unclosed
+# in a title or sentence, one turns the rest of a line of the digest around. Right-to-left text
+# needs none of them (the marks U+200E/U+200F stay).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 
 
 def normalize(text: str) -> str:
-    """Unify newlines and odd spaces; drop BOMs, zero-width and control characters."""
+    """Unify newlines and odd spaces; drop BOMs, zero-width, control and bidi override characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\ufeff", "").replace("\u200b", "").replace("\u200c", "").replace("\u2060", "")
     text = text.replace("\xa0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\t", " ")

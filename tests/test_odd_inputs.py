@@ -288,3 +288,38 @@ def test_linear_stamp_dateline_and_credit_finding_gives_what_the_old_patterns_ga
     assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
     stripped = text.strip()
     assert clean._ends_with_photo_credit(stripped) == bool(_OLD_PHOTO_CREDIT.search(stripped))
+
+
+def test_bidi_overrides_are_dropped_from_titles_and_summaries(tmp_path):
+    # An unclosed right-to-left override (U+202E) in a title would turn the rest of its line of the
+    # digest around; isolates and embeddings likewise. Hebrew text itself is kept as it is.
+    path = tmp_path / "flipped.txt"
+    path.write_text(
+        "Quarry \u202eroad\u202c news \u2067today\u2069\n\n"
+        "The council voted on Tuesday to reopen the quarry \u202droad\u202c after the long repairs. "
+        "Work crews finished the last stretch of new asphalt \u202aon Monday\u202c evening. "
+        "Residents in \u05d4\u05e2\u05d9\u05e8 said the detour had added twenty minutes to each trip.\n",
+        encoding="utf-8",
+    )
+    done = run_digest("summarize", "--format", "json", "-n", "3", str(path))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    shown = result["title"] + " ".join(s["text"] for s in result["sentences"])
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", shown)
+    assert result["title"] == "Quarry road news today"
+    assert "\u05d4\u05e2\u05d9\u05e8" in shown
+
+
+def test_bidi_overrides_and_controls_are_dropped_from_page_and_mail_titles(tmp_path):
+    body = ("The council voted on Tuesday to reopen the quarry road after the long repairs were done.\n\n"
+            "Work crews finished the last stretch of new asphalt on Monday evening before the rain.\n")
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Quarry \u202eroad\x1b[2J news</title></head><body>"
+        + "".join(f"<p>{p}</p>" for p in body.split("\n\n")) + "</body></html>", encoding="utf-8")
+    (tmp_path / "letter.eml").write_text(
+        "From: Valley Post <news@valley.test>\nSubject: Quarry \u202eroad\x1b[2J news\n"
+        "Content-Type: text/plain; charset=utf-8\n\n" + body, encoding="utf-8")
+    done = run_digest("summarize", "--format", "json", str(tmp_path / "page.html"), str(tmp_path / "letter.eml"))
+    assert done.returncode == 0, done.stderr
+    titles = [json.loads(line)["title"] for line in done.stdout.splitlines()]
+    assert titles == ["Quarry road[2J news"] * 2

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from digest import text as textmod
-from digest.clean import derive_title, parse_text
+from digest.clean import derive_title, normalize, parse_text
 from digest.errors import ArticleError
 from digest.ingest.files import content_hash
 from digest.models import Article
@@ -93,10 +93,11 @@ def make_article(
 
 
 def _one_line(value: str | None) -> str | None:
-    """Whitespace runs (newlines included) folded to one space; None for blank."""
+    """Whitespace runs (newlines included) folded to one space, control and bidi override
+    characters dropped as from the text (a page's <title>, a mail's Subject); None for blank."""
     if value is None:
         return None
-    value = " ".join(value.split())
+    value = " ".join(normalize(value).split())
     return value or None
 
 
