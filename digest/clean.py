@@ -11,7 +11,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 
-from digest.markdown import markdown_heading, strip_markdown
+from digest.markdown import drop_code_blocks, markdown_heading, strip_markdown
 
 _MONTHS = {
     m: i
@@ -322,6 +322,7 @@ def parse_text(text: str) -> Parsed:
     """Find title, date, source, place and author in an article's text, and clean its body."""
     text = normalize(text)
     fields, origin, text = _front_matter(text)
+    text = drop_code_blocks(text)
     title = fields.get("title") or fields.get("subject")
     date = None
     date_source = "none"

@@ -17,6 +17,61 @@ _MD_LINK = re.compile(r"\[(?:([^\]]++)(?:\](\([^)\s]+(?:\s+\"[^\"]*\")?\)))?)?")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 
 
+# A code fence line: three or more backticks (no backtick after them) or tildes, indented at most 3.
+_FENCE = re.compile(r" {0,3}(`{3,}(?=[^`]*$)|~{3,})(.*)")
+
+
+def drop_code_blocks(text: str) -> str:
+    """``text`` without its fenced code blocks (```` ``` ```` or ``~~~`` to a closing fence of the
+    same kind and at least the same length), each left as a paragraph break: code is not prose
+    to summarize, and its lines would be read as sentences. A fence never closed is dropped
+    alone and the text after it kept (a stray one would otherwise swallow the article).
+    """
+    if "```" not in text and "~~~" not in text:
+        return text
+    lines = text.split("\n")
+    fences = [(i, m.group(1), m.group(2).strip()) for i, line in enumerate(lines) if (m := _FENCE.match(line))]
+    # Closing fences: fence lines with nothing after the marks. For each, the longest closing
+    # fence of its kind from there on, so that a fence with no closer is known at once.
+    closers = {"`": [], "~": []}  # kind → [(line, length)]
+    for i, marks, rest in fences:
+        if not rest:
+            closers[marks[0]].append((i, len(marks)))
+    longest = {kind: _longest_from(found) for kind, found in closers.items()}
+    at = {"`": 0, "~": 0}  # each kind's first closer not yet passed
+    dropped = [False] * len(lines)
+    resume = 0  # lines before this are inside a dropped block
+    for i, marks, _ in fences:
+        if i < resume:
+            continue
+        kind, found = marks[0], closers[marks[0]]
+        k = at[kind]
+        while k < len(found) and found[k][0] <= i:
+            k += 1
+        at[kind] = k
+        if k == len(found) or longest[kind][k] < len(marks):
+            dropped[i] = True  # never closed: only this line goes
+            continue
+        while found[k][1] < len(marks):  # every closer passed here lies inside this block
+            k += 1
+        end = found[k][0]
+        for j in range(i, end + 1):
+            dropped[j] = True
+        lines[i] = ""  # the block becomes a paragraph break
+        dropped[i] = False
+        resume = end + 1
+    return "\n".join(line if not gone else "" for line, gone in zip(lines, dropped))
+
+
+def _longest_from(found: list[tuple[int, int]]) -> list[int]:
+    longest = [0] * len(found)
+    best = 0
+    for k in range(len(found) - 1, -1, -1):
+        best = max(best, found[k][1])
+        longest[k] = best
+    return longest
+
+
 def markdown_heading(line: str) -> str | None:
     """The text of a Markdown ``# Heading`` line (closing ``#``s dropped), else None."""
     m = _MD_HEADING.match(line)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, run_digest
 from digest import clean, ingest
-from digest.markdown import markdown_heading, strip_markdown
+from digest.markdown import drop_code_blocks, markdown_heading, strip_markdown
 from digest.ingest import sections
 from digest.ingest.html import _depth, parse_document
 
@@ -323,3 +323,48 @@ def test_bidi_overrides_and_controls_are_dropped_from_page_and_mail_titles(tmp_p
     assert done.returncode == 0, done.stderr
     titles = [json.loads(line)["title"] for line in done.stdout.splitlines()]
     assert titles == ["Quarry road[2J news"] * 2
+
+
+def _plain_drop_code_blocks(text: str) -> str:
+    """What ``drop_code_blocks`` does, the obvious way: from each opening fence, look for its closer."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        m = re.fullmatch(r" {0,3}(`{3,}(?=[^`]*$)|~{3,})(.*)", lines[i])
+        if m is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        marks = m.group(1)
+        end = next((j for j in range(i + 1, len(lines))
+                    if re.fullmatch(rf" {{0,3}}{re.escape(marks[0])}{{{len(marks)},}}\s*", lines[j])), None)
+        if end is None:
+            out.append("")
+            i += 1
+        else:
+            out.extend([""] * (end - i + 1))
+            i = end + 1
+    return "\n".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["```", "````", "```py", "~~~", "~~~~", "  ```", "    ```", "``` x ```",
+                                 "code", "", "text.", "`````"]), max_size=14))
+def test_code_blocks_are_dropped_as_the_obvious_way_drops_them(lines):
+    text = "\n".join(lines)
+    assert drop_code_blocks(text) == _plain_drop_code_blocks(text)
+
+
+def test_code_blocks_are_not_summarized_and_many_fences_take_linear_time(tmp_path):
+    prose = ("The council voted on Tuesday to reopen the quarry road after the long repairs were done.\n\n"
+             "Work crews finished the last stretch of new asphalt on Monday evening before the rain.\n")
+    (tmp_path / "fenced.md").write_text("```\nprint('first')\n\nmore()\n```\n\n" + prose + "\n~~~\nx = 1\n~~~\n",
+                                        encoding="utf-8")
+    (tmp_path / "fences.md").write_text(prose + "\n" + "```x\n" * 60_000, encoding="utf-8")  # none closed
+    done = run_digest("summarize", "--format", "json", "-n", "5", str(tmp_path / "fenced.md"),
+                      str(tmp_path / "fences.md"), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr
+    fenced, fences = (json.loads(line) for line in done.stdout.splitlines())
+    assert fenced["title"].startswith("The council voted")
+    assert [s["text"] for s in fenced["sentences"]] == prose.replace("\n\n", "\n").split("\n")[:2]
+    assert fences["sentences"][0]["text"].startswith("The council voted")
