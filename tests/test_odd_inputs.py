@@ -368,3 +368,18 @@ def test_code_blocks_are_not_summarized_and_many_fences_take_linear_time(tmp_pat
     assert fenced["title"].startswith("The council voted")
     assert [s["text"] for s in fenced["sentences"]] == prose.replace("\n\n", "\n").split("\n")[:2]
     assert fences["sentences"][0]["text"].startswith("The council voted")
+
+
+_CHROME_PIECES = ["Unsubscribe", "view this email in your browser", "update your preferences", "Manage subscription",
+                  "you're receiving this", "You received this newsletter", "were you forwarded this",
+                  "add us to your address book", "We use cookies", "Accept all", "Reject all", "Skip to content",
+                  "Share this story", "Follow us on", "Sponsored:", "Paid post |", "Partner content -",
+                  "delivered to your inbox", "sign up for our", "Photo: Ana Lima", "Image credit: K. Roe",
+                  "Advertisement", "promoted", "the council", "road", ". ", "\n", " ", "İ", "ı", "ſ", "\u212a",
+                  "SIGN", "UNSUBSCRİBE", "unſubscribe", "cookıe settings"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_CHROME_PIECES), max_size=6).map("".join))
+def test_the_chrome_check_with_its_word_filter_answers_as_the_regex_alone(text):
+    assert sections.is_chrome(text) == bool(sections._CHROME.search(text))

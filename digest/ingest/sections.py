@@ -90,8 +90,20 @@ def is_read_more(text: str) -> bool:
     return bool(_READ_MORE.match(text.strip()))
 
 
+#: A word each alternative of _CHROME holds (casefolded): a line with none of them is no chrome,
+#: found without the regex, which tries its twenty alternatives at every character (0.1 ms a line).
+_CHROME_WORDS = ("unsubscribe", "browser", "preferences", "manage", "receiv", "forwarded", "address", "cookie",
+                 "advertisement", "sponsored", "skip", "accept", "reject", "share", "follow", "promoted", "paid",
+                 "partner", "inbox", "sign", "photo", "picture", "image", "illustration")
+
+
 def is_chrome(text: str) -> bool:
     """True for envelope lines: unsubscribe/view-in-browser/preferences, cookie notices, share bars."""
+    folded = text.casefold()
+    # casefold() maps every character the regex's IGNORECASE matches to an ASCII letter to that
+    # letter, but for the Turkish dotted and dotless i: with those, ask the regex.
+    if "\u0131" not in folded and "\u0307" not in folded and not any(w in folded for w in _CHROME_WORDS):
+        return False
     return bool(_CHROME.search(text))
 
 
