@@ -63,14 +63,17 @@ _BYLINE = re.compile(
 # "PUBLISHED: 12:58 EST, 3 March 2013 | UPDATED: 13:01 EST, 3 March 2013", in raw or tokenized form.
 # The lookahead changes no match (the separators are a run of [\s.|] before the keyword either
 # way) but lets the scan leave most positions at once: 2.4x faster on paragraphs with a keyword.
+# Possessive spaces throughout: every run of spaces is followed by a mark, a word or a digit,
+# so no match needs a run split; plain "\s*(?:am|est…)?\s*,?\s*" split it every way before
+# failing, cubic time: 12 s for "Updated 10:30" and 400 spaces, minutes for 1,000.
 _STAMP_FROM_KEYWORD = re.compile(
-    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
-    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
-    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"\s+\d{4}|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}))"
-    r"\s*\.?",
+    r"(?:published|updated|last updated)\s*+:?\s*+(?:at\s*+)?"
+    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*+(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*+,?\s*+(?:on\s*+)?)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s++" + _MONTH + r"\s++\d{4}|" + _MONTH + r"\s++\d{1,2},?\s++\d{4}))"
+    r"\s*+\.?",
     re.IGNORECASE,
 )
-_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*+\.?\s*+\|?\s*+\.?\s*+)"
                     + _STAMP_FROM_KEYWORD.pattern, re.IGNORECASE)
 _BOILERPLATE_PHRASE = re.compile(r"(?i)\bscroll down for (?:the )?videos?\b\s*\.?\.*\s*")
 _BOILERPLATE_LINE = re.compile(

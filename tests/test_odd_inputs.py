@@ -107,6 +107,16 @@ def test_a_dateline_after_a_run_of_spaces_is_looked_for_in_linear_time():
     assert done.stdout.split() == ["True", "True"], done.stderr
 
 
+def test_a_stamp_time_followed_by_a_run_of_spaces_is_looked_for_in_linear_time():
+    # "\s*(?:am|est…)?\s*,?\s*" after a stamp's time split the run every way: cubic, minutes here.
+    script = ("from digest.clean import parse_text\n"
+              "for lead in ('Updated 10:30', 'The road reopened. Last updated 10:30', '(CNN) -- . ' + ' ' * 3000 + '| updated'):\n"
+              "    parsed = parse_text('Quarry road\\n\\n' + lead + ' ' * 3000 + 'x\\n\\nThe council met on Tuesday.')\n"
+              "    print('council' in parsed.body)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True"] * 3, done.stderr
+
+
 def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
     # Each link of a block was checked against a list of the block's links: quadratic.
     script = (
@@ -261,9 +271,16 @@ def test_a_deeply_nested_page_full_of_broken_tags_is_flattened_in_linear_time(tm
 
 _OLD_BARE_DATELINE = re.compile(
     rf"^\s*(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})?,?\s*(?P<source>{clean._OUTLETS})\s*{clean._DASH}\s*")
+_OLD_STAMP = re.compile(
+    r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
+    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{clean._MONTH}\s+\d{{4}}|{clean._MONTH}\s+\d{{1,2}},?\s+\d{{4}}))"
+    r"\s*\.?", re.IGNORECASE)
 _OLD_PHOTO_CREDIT = re.compile(r"(?i)\((?:getty images|ap photo|reuters|afp)[^)]*\)\s*$")
 _STAMPY = st.lists(st.sampled_from(
     [" ", "  ", ".", "|", "\t", "published", "UPDATED", "last updated", "Updated:", " at ", "12:58 EST, ", "3 March 2013",
+     "10:30", "am", "3", "2013", "mar", "1st",
      "March 3, 2013", "on ", "x", "un", ",", "(", ")", "Getty Images", "(AP Photo", "(CNN) -- ", "Washington ",
      "LONDON Reuters - ", "\u00a0"]), max_size=12).map("".join)
 
@@ -278,9 +295,11 @@ def test_linear_stamp_dateline_and_credit_finding_gives_what_the_old_patterns_ga
         return " "
 
     lowered = text.casefold()
-    old = clean._STAMP.sub(keep_first, text) if "published" in lowered or "updated" in lowered else text
+    old = _OLD_STAMP.sub(keep_first, text) if "published" in lowered or "updated" in lowered else text
     found: dict[str, str] = {}
     assert (clean._remove_stamps(text, found), found) == (old, old_found)
+    new, was = clean._STAMP.match(text), _OLD_STAMP.match(text)
+    assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
     old_dateline = re.compile(clean._PAREN_DATELINE.pattern.replace(r"\s*+,?\s*+", r"\s*,?\s*"), re.IGNORECASE)
     new, was = clean._PAREN_DATELINE.match(text), old_dateline.match(text)
     assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
