@@ -149,7 +149,9 @@ def parse_date(value: str) -> dt.date | None:
 
 
 _HEADER_KEYS = {"title", "date", "source", "author", "url", "link", "published", "subject", "from", "place", "byline"}
-_HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(.*?)\s*$")
+# The value is stripped by the callers: "\s*(.*?)\s*$" tried every end for the value against a
+# run of spaces inside it, quadratic on a first line such as "Note: a" and 100,000 spaces.
+_HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z -]{0,20}?)\s*:(.*)$")
 _DATE_PREFIX = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 
 
@@ -175,7 +177,7 @@ def _front_matter(text: str) -> tuple[dict[str, str], str, str]:
         m = _HEADER_LINE.match(line)
         if not m or m.group(1).strip().lower() not in _HEADER_KEYS:
             break
-        fields[m.group(1).strip().lower()] = m.group(2)
+        fields[m.group(1).strip().lower()] = m.group(2).strip()
     else:
         if fields:
             return fields, "header", ""

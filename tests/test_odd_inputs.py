@@ -117,6 +117,15 @@ def test_a_stamp_time_followed_by_a_run_of_spaces_is_looked_for_in_linear_time()
     assert done.stdout.split() == ["True"] * 3, done.stderr
 
 
+def test_a_first_line_like_a_header_with_a_run_of_spaces_is_read_in_linear_time():
+    # "Key: value" headers are looked for on the first lines; "\s*(.*?)\s*$" was quadratic here.
+    script = ("from digest.clean import parse_text\n"
+              "parsed = parse_text('Note: the road' + ' ' * 200_000 + 'reopens\\n\\nThe council met on Tuesday.')\n"
+              "print('council' in parsed.body, parse_text('Title:  Quarry road  \\n\\nThe council met.').title)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True", "Quarry", "road"], done.stderr
+
+
 def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
     # Each link of a block was checked against a list of the block's links: quadratic.
     script = (
