@@ -372,6 +372,8 @@ def parse_text(text: str) -> Parsed:
         if not paragraph or _BOILERPLATE_LINE.match(paragraph) or is_caption(paragraph):
             continue
         body.append(paragraph)
+    # A divider line ("-----", "* * *", "~~~~") has nothing to summarize: it would be a "sentence".
+    body = [p for p in body if any(ch.isalnum() for ch in p)] or body  # all wordless: make_article says so
 
     if date is None and (raw := found.get("date")) and (date := parse_date(raw)) is not None:
         date_source = "dateline"

@@ -396,3 +396,15 @@ def test_code_blocks_are_not_summarized_and_many_fences_take_linear_time(tmp_pat
     assert fenced["title"].startswith("The council voted")
     assert [s["text"] for s in fenced["sentences"]] == prose.replace("\n\n", "\n").split("\n")[:2]
     assert fences["sentences"][0]["text"].startswith("The council voted")
+
+
+def test_divider_lines_between_stories_are_not_summarized_as_sentences(tmp_path):
+    stories = ["The council voted on Tuesday to reopen the quarry road after the long repairs.",
+               "The library will open on Sundays from next month, the board said on Friday.",
+               "Volunteers planted two hundred trees along the river path over the weekend."]
+    for i, divider in enumerate(["----------", "* * *", "**********", "=========="]):
+        (tmp_path / f"letter{i}.txt").write_text("Valley weekly\n\n" + f"\n\n{divider}\n\n".join(stories) + "\n")
+    done = run_digest("summarize", "--format", "json", "-n", "5", *(str(tmp_path / f"letter{i}.txt") for i in range(4)))
+    assert done.returncode == 0, done.stderr
+    for line in done.stdout.splitlines():
+        assert [s["text"] for s in json.loads(line)["sentences"]] == stories, line
