@@ -323,11 +323,16 @@ def derive_title(first_sentence: str, limit: int = 80) -> str:
     return (head[:cut] if cut > 20 else head).rstrip(" ,;:") + "…"
 
 
-def parse_text(text: str) -> Parsed:
-    """Find title, date, source, place and author in an article's text, and clean its body."""
+def parse_text(text: str, *, markdown: bool = False) -> Parsed:
+    """Find title, date, source, place and author in an article's text, and clean its body.
+
+    With ``markdown`` (a .md file), fenced code blocks are dropped: elsewhere a line of
+    tildes or backticks is a divider between stories, and the text between two is kept.
+    """
     text = normalize(text)
     fields, origin, text = _front_matter(text)
-    text = drop_code_blocks(text)
+    if markdown:
+        text = drop_code_blocks(text)
     title = fields.get("title") or fields.get("subject")
     date = None
     date_source = "none"

@@ -408,3 +408,22 @@ def test_divider_lines_between_stories_are_not_summarized_as_sentences(tmp_path)
     assert done.returncode == 0, done.stderr
     for line in done.stdout.splitlines():
         assert [s["text"] for s in json.loads(line)["sentences"]] == stories, line
+def test_tilde_dividers_in_a_text_file_or_mail_lose_no_story(tmp_path):
+    # Plain-text newsletters set stories apart with lines of tildes; read as Markdown code
+    # fences, the story between two of them was dropped. Fences are code in Markdown files only.
+    stories = ["The council voted on Tuesday to reopen the quarry road after the long repairs.",
+               "The library will open on Sundays from next month, the board said on Friday.",
+               "Volunteers planted two hundred trees along the river path over the weekend."]
+    body = "Valley weekly\n\n" + "\n\n~~~~~~~~~~\n\n".join(stories) + "\n"
+    (tmp_path / "letter.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "letter.eml").write_text("From: Valley Post <news@valley.test>\nSubject: Valley weekly\n"
+                                         "Content-Type: text/plain; charset=utf-8\n\n" + body, encoding="utf-8")
+    (tmp_path / "letter.md").write_text(body, encoding="utf-8")
+    done = run_digest("summarize", "--format", "json", "-n", "5",
+                      *(str(tmp_path / f"letter.{ext}") for ext in ("eml", "md", "txt")))
+    assert done.returncode == 0, done.stderr
+    found = {json.loads(line)["path"].rsplit(".", 1)[-1]: [s["text"] for s in json.loads(line)["sentences"]]
+             for line in done.stdout.splitlines()}
+    assert found["txt"] == stories
+    assert found["eml"] == stories
+    assert found["md"] == [stories[0], stories[2]]  # in Markdown, the fenced middle is code
