@@ -56,8 +56,13 @@ _BARE_DATELINE = re.compile(  # possessive spaces: see _PLACE
     rf"^\s*+(?P<place>[A-Z][\w.'’]*(?:\s++[A-Z][\w.'’]*){{0,3}})?,?\s*+(?P<source>{_OUTLETS})\s*+{_DASH}\s*",
 )
 # "By . Daily Mail Reporter . ", "By Jane Smith, Daily Mail Reporter", "by . sam webb . "
+# The spaces after the name possessive (a newline, which "\s*+" would eat, is tried apart):
+# "\s*(?:…|\s*\|\s*|$)" split them every way for every name length: 2.5 s for "By Jane" and
+# 2,400 spaces, minutes for 10,000. (A second name after "and" is now never read as starting
+# with a space: "and  X." with one letter, which matched only that way, no longer does.)
 _BYLINE = re.compile(
-    r"^\s*by\s*(?:\.\s*)?(?P<who>[^.\n|]{2,80}?)\s*(?:\.\s+|\n|\s*\|\s*|$)(?:\s*and\s+[^.\n]{2,60}?\s*\.\s*)?",
+    r"^\s*by\s*(?:\.\s*)?(?P<who>[^.\n|]{2,80}?)(?:\s*+(?:\.\s++|\|\s*+|$)|[^\S\n]*+\n)"
+    r"(?:\s*+and\s++[^.\n]{2,60}?\s*+\.\s*+)?",  # a second name: its spaces possessive too
     re.IGNORECASE,
 )
 # "PUBLISHED: 12:58 EST, 3 March 2013 | UPDATED: 13:01 EST, 3 March 2013", in raw or tokenized form.
@@ -76,18 +81,20 @@ _STAMP_FROM_KEYWORD = re.compile(
 _STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*+\.?\s*+\|?\s*+\.?\s*+)"
                     + _STAMP_FROM_KEYWORD.pattern, re.IGNORECASE)
 _BOILERPLATE_PHRASE = re.compile(r"(?i)\bscroll down for (?:the )?videos?\b\s*\.?\.*\s*")
+# Possessive "\s*+" before an optional "." and the final "\s*$": two runs over the same spaces
+# were quadratic ("Read more" and 30,000 spaces: 4 s).
 _BOILERPLATE_LINE = re.compile(
     r"""(?ix)^\s*(?:
         (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|more\s+on\s+this(?:\s+story)?|
-           see\s+also|watch(?:\s+(?:the\s+)?video)?|videos?|photos?|gallery|advertisement|sponsored)\s*(?:[:|>»]|-\s).*
-      | (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|advertisement|sponsored|share\s+this(?:\s+article)?)\s*\.?
+           see\s+also|watch(?:\s+(?:the\s+)?video)?|videos?|photos?|gallery|advertisement|sponsored)\s*+(?:[:|>»]|-\s).*
+      | (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|advertisement|sponsored|share\s+this(?:\s+article)?)\s*+\.?
       | (?:click\s+here|sign\s+up\s+(?:for|to)|subscribe\s+to\s+(?:our|the)|follow\s+us\s+on)\b.*
-      | .{0,120}\bcontributed\s+(?:to\s+)?(?:this\s+|the\s+)?(?:report(?:ing)?|story|article)\s*\.?
+      | .{0,120}\bcontributed\s+(?:to\s+)?(?:this\s+|the\s+)?(?:report(?:ing)?|story|article)\s*+\.?
       | (?:image|photo|picture)\s+(?:copyright|caption|credit)\b.*
       | (?:caption|credit|source)\s*:.*
       | copyright\s+(?:©\s*)?\d{4}.*
       | ©.*
-      | \[?(?:getty\s+images|ap\s+photo|reuters|afp\s+via\s+getty\s+images)\]?\s*\.?
+      | \[?(?:getty\s+images|ap\s+photo|reuters|afp\s+via\s+getty\s+images)\]?\s*+\.?
     )\s*$""",
 )
 # A caption describes a photo in the present tense and names when/where it was taken.

@@ -126,6 +126,18 @@ def test_a_first_line_like_a_header_with_a_run_of_spaces_is_read_in_linear_time(
     assert done.stdout.split() == ["True", "Quarry", "road"], done.stderr
 
 
+def test_bylines_and_boilerplate_lines_with_runs_of_spaces_are_read_in_linear_time():
+    # Runs of spaces split every way between neighbouring "\s*": cubic for "By Jane", quadratic
+    # for "Read more"; each of these took minutes.
+    script = ("from digest.clean import parse_text\n"
+              "for lead in ('By Jane' + ' ' * 20_000 + 'Doe', 'By . Jane Doe . and' + ' ' * 30_000 + 'x',\n"
+              "             'Read more' + ' ' * 200_000 + 'x'):\n"
+              "    print('council' in parse_text('Quarry road\\n\\n' + lead + '\\n\\nThe council met on Tuesday.').body)\n"
+              "print(parse_text('Quarry road\\n\\nBy Jane Doe. The council met on Tuesday.').author)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True"] * 3 + ["Jane", "Doe"], done.stderr
+
+
 def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
     # Each link of a block was checked against a list of the block's links: quadratic.
     script = (
