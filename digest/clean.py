@@ -56,35 +56,45 @@ _BARE_DATELINE = re.compile(  # possessive spaces: see _PLACE
     rf"^\s*+(?P<place>[A-Z][\w.'’]*(?:\s++[A-Z][\w.'’]*){{0,3}})?,?\s*+(?P<source>{_OUTLETS})\s*+{_DASH}\s*",
 )
 # "By . Daily Mail Reporter . ", "By Jane Smith, Daily Mail Reporter", "by . sam webb . "
+# The spaces after the name possessive (a newline, which "\s*+" would eat, is tried apart):
+# "\s*(?:…|\s*\|\s*|$)" split them every way for every name length: 2.5 s for "By Jane" and
+# 2,400 spaces, minutes for 10,000. (A second name after "and" is now never read as starting
+# with a space: "and  X." with one letter, which matched only that way, no longer does.)
 _BYLINE = re.compile(
-    r"^\s*by\s*(?:\.\s*)?(?P<who>[^.\n|]{2,80}?)\s*(?:\.\s+|\n|\s*\|\s*|$)(?:\s*and\s+[^.\n]{2,60}?\s*\.\s*)?",
+    r"^\s*by\s*(?:\.\s*)?(?P<who>[^.\n|]{2,80}?)(?:\s*+(?:\.\s++|\|\s*+|$)|[^\S\n]*+\n)"
+    r"(?:\s*+and\s++[^.\n]{2,60}?\s*+\.\s*+)?",  # a second name: its spaces possessive too
     re.IGNORECASE,
 )
 # "PUBLISHED: 12:58 EST, 3 March 2013 | UPDATED: 13:01 EST, 3 March 2013", in raw or tokenized form.
 # The lookahead changes no match (the separators are a run of [\s.|] before the keyword either
 # way) but lets the scan leave most positions at once: 2.4x faster on paragraphs with a keyword.
+# Possessive spaces throughout: every run of spaces is followed by a mark, a word or a digit,
+# so no match needs a run split; plain "\s*(?:am|est…)?\s*,?\s*" split it every way before
+# failing, cubic time: 12 s for "Updated 10:30" and 400 spaces, minutes for 1,000.
 _STAMP_FROM_KEYWORD = re.compile(
-    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
-    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
-    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"\s+\d{4}|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}))"
-    r"\s*\.?",
+    r"(?:published|updated|last updated)\s*+:?\s*+(?:at\s*+)?"
+    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*+(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*+,?\s*+(?:on\s*+)?)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s++" + _MONTH + r"\s++\d{4}|" + _MONTH + r"\s++\d{1,2},?\s++\d{4}))"
+    r"\s*+\.?",
     re.IGNORECASE,
 )
-_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+_STAMP = re.compile(r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*+\.?\s*+\|?\s*+\.?\s*+)"
                     + _STAMP_FROM_KEYWORD.pattern, re.IGNORECASE)
 _BOILERPLATE_PHRASE = re.compile(r"(?i)\bscroll down for (?:the )?videos?\b\s*\.?\.*\s*")
+# Possessive "\s*+" before an optional "." and the final "\s*$": two runs over the same spaces
+# were quadratic ("Read more" and 30,000 spaces: 4 s).
 _BOILERPLATE_LINE = re.compile(
     r"""(?ix)^\s*(?:
         (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|more\s+on\s+this(?:\s+story)?|
-           see\s+also|watch(?:\s+(?:the\s+)?video)?|videos?|photos?|gallery|advertisement|sponsored)\s*(?:[:|>»]|-\s).*
-      | (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|advertisement|sponsored|share\s+this(?:\s+article)?)\s*\.?
+           see\s+also|watch(?:\s+(?:the\s+)?video)?|videos?|photos?|gallery|advertisement|sponsored)\s*+(?:[:|>»]|-\s).*
+      | (?:read\s+more|related(?:\s+(?:articles?|stories|coverage|content|links?))?|advertisement|sponsored|share\s+this(?:\s+article)?)\s*+\.?
       | (?:click\s+here|sign\s+up\s+(?:for|to)|subscribe\s+to\s+(?:our|the)|follow\s+us\s+on)\b.*
-      | .{0,120}\bcontributed\s+(?:to\s+)?(?:this\s+|the\s+)?(?:report(?:ing)?|story|article)\s*\.?
+      | .{0,120}\bcontributed\s+(?:to\s+)?(?:this\s+|the\s+)?(?:report(?:ing)?|story|article)\s*+\.?
       | (?:image|photo|picture)\s+(?:copyright|caption|credit)\b.*
       | (?:caption|credit|source)\s*:.*
       | copyright\s+(?:©\s*)?\d{4}.*
       | ©.*
-      | \[?(?:getty\s+images|ap\s+photo|reuters|afp\s+via\s+getty\s+images)\]?\s*\.?
+      | \[?(?:getty\s+images|ap\s+photo|reuters|afp\s+via\s+getty\s+images)\]?\s*+\.?
     )\s*$""",
 )
 # A caption describes a photo in the present tense and names when/where it was taken.
@@ -146,7 +156,9 @@ def parse_date(value: str) -> dt.date | None:
 
 
 _HEADER_KEYS = {"title", "date", "source", "author", "url", "link", "published", "subject", "from", "place", "byline"}
-_HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(.*?)\s*$")
+# The value is stripped by the callers: "\s*(.*?)\s*$" tried every end for the value against a
+# run of spaces inside it, quadratic on a first line such as "Note: a" and 100,000 spaces.
+_HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z -]{0,20}?)\s*:(.*)$")
 _DATE_PREFIX = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 
 
@@ -172,7 +184,7 @@ def _front_matter(text: str) -> tuple[dict[str, str], str, str]:
         m = _HEADER_LINE.match(line)
         if not m or m.group(1).strip().lower() not in _HEADER_KEYS:
             break
-        fields[m.group(1).strip().lower()] = m.group(2)
+        fields[m.group(1).strip().lower()] = m.group(2).strip()
     else:
         if fields:
             return fields, "header", ""
@@ -318,11 +330,16 @@ def derive_title(first_sentence: str, limit: int = 80) -> str:
     return (head[:cut] if cut > 20 else head).rstrip(" ,;:") + "…"
 
 
-def parse_text(text: str) -> Parsed:
-    """Find title, date, source, place and author in an article's text, and clean its body."""
+def parse_text(text: str, *, markdown: bool = False) -> Parsed:
+    """Find title, date, source, place and author in an article's text, and clean its body.
+
+    With ``markdown`` (a .md file), fenced code blocks are dropped: elsewhere a line of
+    tildes or backticks is a divider between stories, and the text between two is kept.
+    """
     text = normalize(text)
     fields, origin, text = _front_matter(text)
-    text = drop_code_blocks(text)
+    if markdown:
+        text = drop_code_blocks(text)
     title = fields.get("title") or fields.get("subject")
     date = None
     date_source = "none"
@@ -367,6 +384,8 @@ def parse_text(text: str) -> Parsed:
         if not paragraph or _BOILERPLATE_LINE.match(paragraph) or is_caption(paragraph):
             continue
         body.append(paragraph)
+    # A divider line ("-----", "* * *", "~~~~") has nothing to summarize: it would be a "sentence".
+    body = [p for p in body if any(ch.isalnum() for ch in p)] or body  # all wordless: make_article says so
 
     if date is None and (raw := found.get("date")) and (date := parse_date(raw)) is not None:
         date_source = "dateline"

@@ -107,6 +107,37 @@ def test_a_dateline_after_a_run_of_spaces_is_looked_for_in_linear_time():
     assert done.stdout.split() == ["True", "True"], done.stderr
 
 
+def test_a_stamp_time_followed_by_a_run_of_spaces_is_looked_for_in_linear_time():
+    # "\s*(?:am|est…)?\s*,?\s*" after a stamp's time split the run every way: cubic, minutes here.
+    script = ("from digest.clean import parse_text\n"
+              "for lead in ('Updated 10:30', 'The road reopened. Last updated 10:30', '(CNN) -- . ' + ' ' * 3000 + '| updated'):\n"
+              "    parsed = parse_text('Quarry road\\n\\n' + lead + ' ' * 3000 + 'x\\n\\nThe council met on Tuesday.')\n"
+              "    print('council' in parsed.body)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True"] * 3, done.stderr
+
+
+def test_a_first_line_like_a_header_with_a_run_of_spaces_is_read_in_linear_time():
+    # "Key: value" headers are looked for on the first lines; "\s*(.*?)\s*$" was quadratic here.
+    script = ("from digest.clean import parse_text\n"
+              "parsed = parse_text('Note: the road' + ' ' * 200_000 + 'reopens\\n\\nThe council met on Tuesday.')\n"
+              "print('council' in parsed.body, parse_text('Title:  Quarry road  \\n\\nThe council met.').title)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True", "Quarry", "road"], done.stderr
+
+
+def test_bylines_and_boilerplate_lines_with_runs_of_spaces_are_read_in_linear_time():
+    # Runs of spaces split every way between neighbouring "\s*": cubic for "By Jane", quadratic
+    # for "Read more"; each of these took minutes.
+    script = ("from digest.clean import parse_text\n"
+              "for lead in ('By Jane' + ' ' * 20_000 + 'Doe', 'By . Jane Doe . and' + ' ' * 30_000 + 'x',\n"
+              "             'Read more' + ' ' * 200_000 + 'x'):\n"
+              "    print('council' in parse_text('Quarry road\\n\\n' + lead + '\\n\\nThe council met on Tuesday.').body)\n"
+              "print(parse_text('Quarry road\\n\\nBy Jane Doe. The council met on Tuesday.').author)\n")
+    done = _run_python(script)
+    assert done.stdout.split() == ["True"] * 3 + ["Jane", "Doe"], done.stderr
+
+
 def test_a_paragraph_of_many_links_is_read_in_linear_time(tmp_path):
     # Each link of a block was checked against a list of the block's links: quadratic.
     script = (
@@ -261,9 +292,16 @@ def test_a_deeply_nested_page_full_of_broken_tags_is_flattened_in_linear_time(tm
 
 _OLD_BARE_DATELINE = re.compile(
     rf"^\s*(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})?,?\s*(?P<source>{clean._OUTLETS})\s*{clean._DASH}\s*")
+_OLD_STAMP = re.compile(
+    r"(?=[\s.|]*(?:published|updated|last updated))(?:\s*\.?\s*\|?\s*\.?\s*)"
+    r"(?:published|updated|last updated)\s*:?\s*(?:at\s*)?"
+    r"(?P<when>[\w:, ]{0,12}?(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|est|edt|gmt|bst|utc)?\s*,?\s*(?:on\s*)?)?"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{clean._MONTH}\s+\d{{4}}|{clean._MONTH}\s+\d{{1,2}},?\s+\d{{4}}))"
+    r"\s*\.?", re.IGNORECASE)
 _OLD_PHOTO_CREDIT = re.compile(r"(?i)\((?:getty images|ap photo|reuters|afp)[^)]*\)\s*$")
 _STAMPY = st.lists(st.sampled_from(
     [" ", "  ", ".", "|", "\t", "published", "UPDATED", "last updated", "Updated:", " at ", "12:58 EST, ", "3 March 2013",
+     "10:30", "am", "3", "2013", "mar", "1st",
      "March 3, 2013", "on ", "x", "un", ",", "(", ")", "Getty Images", "(AP Photo", "(CNN) -- ", "Washington ",
      "LONDON Reuters - ", "\u00a0"]), max_size=12).map("".join)
 
@@ -278,9 +316,11 @@ def test_linear_stamp_dateline_and_credit_finding_gives_what_the_old_patterns_ga
         return " "
 
     lowered = text.casefold()
-    old = clean._STAMP.sub(keep_first, text) if "published" in lowered or "updated" in lowered else text
+    old = _OLD_STAMP.sub(keep_first, text) if "published" in lowered or "updated" in lowered else text
     found: dict[str, str] = {}
     assert (clean._remove_stamps(text, found), found) == (old, old_found)
+    new, was = clean._STAMP.match(text), _OLD_STAMP.match(text)
+    assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
     old_dateline = re.compile(clean._PAREN_DATELINE.pattern.replace(r"\s*+,?\s*+", r"\s*,?\s*"), re.IGNORECASE)
     new, was = clean._PAREN_DATELINE.match(text), old_dateline.match(text)
     assert (new and (new.span(), new.groupdict())) == (was and (was.span(), was.groupdict()))
@@ -383,3 +423,36 @@ _CHROME_PIECES = ["Unsubscribe", "view this email in your browser", "update your
 @given(st.lists(st.sampled_from(_CHROME_PIECES), max_size=6).map("".join))
 def test_the_chrome_check_with_its_word_filter_answers_as_the_regex_alone(text):
     assert sections.is_chrome(text) == bool(sections._CHROME.search(text))
+
+
+def test_divider_lines_between_stories_are_not_summarized_as_sentences(tmp_path):
+    stories = ["The council voted on Tuesday to reopen the quarry road after the long repairs.",
+               "The library will open on Sundays from next month, the board said on Friday.",
+               "Volunteers planted two hundred trees along the river path over the weekend."]
+    for i, divider in enumerate(["----------", "* * *", "**********", "=========="]):
+        (tmp_path / f"letter{i}.txt").write_text("Valley weekly\n\n" + f"\n\n{divider}\n\n".join(stories) + "\n")
+    done = run_digest("summarize", "--format", "json", "-n", "5", *(str(tmp_path / f"letter{i}.txt") for i in range(4)))
+    assert done.returncode == 0, done.stderr
+    for line in done.stdout.splitlines():
+        assert [s["text"] for s in json.loads(line)["sentences"]] == stories, line
+
+
+def test_tilde_dividers_in_a_text_file_or_mail_lose_no_story(tmp_path):
+    # Plain-text newsletters set stories apart with lines of tildes; read as Markdown code
+    # fences, the story between two of them was dropped. Fences are code in Markdown files only.
+    stories = ["The council voted on Tuesday to reopen the quarry road after the long repairs.",
+               "The library will open on Sundays from next month, the board said on Friday.",
+               "Volunteers planted two hundred trees along the river path over the weekend."]
+    body = "Valley weekly\n\n" + "\n\n~~~~~~~~~~\n\n".join(stories) + "\n"
+    (tmp_path / "letter.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "letter.eml").write_text("From: Valley Post <news@valley.test>\nSubject: Valley weekly\n"
+                                         "Content-Type: text/plain; charset=utf-8\n\n" + body, encoding="utf-8")
+    (tmp_path / "letter.md").write_text(body, encoding="utf-8")
+    done = run_digest("summarize", "--format", "json", "-n", "5",
+                      *(str(tmp_path / f"letter.{ext}") for ext in ("eml", "md", "txt")))
+    assert done.returncode == 0, done.stderr
+    found = {json.loads(line)["path"].rsplit(".", 1)[-1]: [s["text"] for s in json.loads(line)["sentences"]]
+             for line in done.stdout.splitlines()}
+    assert found["txt"] == stories
+    assert found["eml"] == stories
+    assert found["md"] == [stories[0], stories[2]]  # in Markdown, the fenced middle is code

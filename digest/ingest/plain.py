@@ -16,6 +16,9 @@ from digest.errors import ArticleError
 from digest.ingest.files import content_hash
 from digest.models import Article
 
+#: Files read as Markdown: only there is a fenced block code rather than stories between dividers.
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
 
 def parse_article(
     text: str,
@@ -28,7 +31,8 @@ def parse_article(
 
     Raises ArticleError when nothing readable remains after cleaning.
     """
-    return make_article(text, path, modified=modified, digest_hash=digest_hash)
+    markdown = path.lower().endswith(MARKDOWN_SUFFIXES)
+    return make_article(text, path, modified=modified, digest_hash=digest_hash, markdown=markdown)
 
 
 def make_article(
@@ -43,11 +47,13 @@ def make_article(
     url: str | None = None,
     modified: dt.datetime | None = None,
     digest_hash: str | None = None,
+    markdown: bool = False,
 ) -> Article:
     """Clean ``text`` into an Article; metadata given here wins over what the text itself says.
 
     With a ``title`` the text is read as the body under that heading (a first paragraph that
     repeats the title is dropped), so a short first paragraph is never mistaken for the title.
+    ``markdown``: the text is a Markdown file's (see ``parse_text``).
     Raises ArticleError when nothing readable remains after cleaning.
     """
     title = _one_line(title)
@@ -56,7 +62,7 @@ def make_article(
         if paragraphs and _same(paragraphs[0], title):
             paragraphs = paragraphs[1:]
         text = f"# {title}\n\n" + "\n\n".join(paragraphs)
-    parsed = parse_text(text)
+    parsed = parse_text(text, markdown=markdown)
     body = parsed.body.strip()
     found_title = title or parsed.title
     if not body:
