@@ -16,8 +16,9 @@ digest/parallel.py), on articles from ../shared/eval:
 Speed-ups only show what the machine has to give: the load average and the speed-up of plain
 busy loops (lowered by other processes competing for the cores) and of C code that reads memory
 at random (``core_scaling.c``, when a C compiler is at hand: work whose data outgrows a core's
-own cache shares the rest of the machine) are printed before and after, and for summarizing the speed-up of independent processes that share the articles without any
-communication (the ceiling for this very work on this machine); so is each case's CPU seconds
+own cache shares the rest of the machine) are printed before and after, and for summarizing
+the speed-up of independent processes that share the articles without any communication (the
+ceiling for this very work on this machine); so is each case's CPU seconds
 with 1 and N jobs (equal: no overhead). Exits cleanly when the evaluation data is absent.
 Prints numbers; asserts nothing.
 """
@@ -111,7 +112,10 @@ def cache_scaling(jobs: int, sizes: tuple[int, ...] = (1, 8, 64)) -> list[tuple[
                                    text=True, timeout=120).stdout.splitlines()
         except (OSError, subprocess.SubprocessError):
             return None
-    return [(int(mb), float(speedup)) for mb, _, _, speedup in (line.split() for line in lines)]
+    try:
+        return [(int(mb), float(speedup)) for mb, _, _, speedup in (line.split() for line in lines)]
+    except ValueError:  # not what core_scaling.c prints
+        return None
 
 
 def print_cache_scaling(jobs: int) -> None:

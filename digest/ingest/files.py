@@ -221,7 +221,7 @@ def decode(data: bytes, path: str = "-", declared: str | None = None) -> str:
         raise ArticleError(path, "empty file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
-    codec = _codec(declared)
+    codec = codec_name(declared)
     # Text with no NUL byte that reads as UTF-8 is not UTF-16/32, whatever it says (ASCII text
     # labelled UTF-16 decoded to a line of CJK-looking nonsense).
     if codec and codec.startswith(("utf-16", "utf-32")) and not _plainly_utf8(data):
@@ -253,7 +253,7 @@ def _plainly_utf8(data: bytes) -> bool:
     return True
 
 
-def _codec(name: str | None) -> str | None:
+def codec_name(name: str | None) -> str | None:
     """The Python codec for a declared charset name, or None when unknown or absent."""
     if not name:
         return None

@@ -21,7 +21,7 @@ import zoneinfo
 from email.message import EmailMessage, Message
 
 from digest.errors import ArticleError
-from digest.ingest.files import _codec, content_hash, decode, part_hash
+from digest.ingest.files import codec_name, content_hash, decode, part_hash
 from digest.ingest.plain import make_article
 from digest.ingest.sections import drop_chrome, sole_read_more, split_sections, text_blocks
 from digest.models import Article, Skipped
@@ -178,7 +178,7 @@ def _part_text(part: Message, path: str) -> str | None:
     if not payload or not payload.strip():
         return None
     charset = part.get_content_charset()
-    if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects) and _codec(charset) in ("utf-8", "ascii", None):
+    if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects) and codec_name(charset) in ("utf-8", "ascii", None):
         try:
             payload.decode("utf-8")
         except UnicodeDecodeError:
